@@ -1,0 +1,99 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import bolt from '@slack/bolt';
+import type { OpsConfig } from '../config/ops-config.js';
+import type { CommandDeps } from '../handlers/handle-command.js';
+import type { Logger } from '../log.js';
+import { slashCommandListener } from './listeners/commands/slash-command.js';
+
+const { App, LogLevel } = bolt;
+
+/** An HTTP route served beside /slack/events (probes, metrics). */
+export interface ExtraRoute {
+  path: string;
+  method: 'GET' | 'POST';
+  handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+}
+
+/** How the bot reaches Slack. */
+export interface SlackSettings {
+  botToken: string;
+  signingSecret: string;
+  appToken?: string;
+  apiUrl?: string;
+  port: number;
+  host?: string;
+}
+
+/** A started Bolt app. */
+export interface SlackBot {
+  /** The HTTP port (the events endpoint in HTTP mode). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+function boltLogger(log: Logger): import('@slack/bolt').Logger {
+  const child = log.child({ component: 'bolt' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/**
+ * Builds and starts the Bolt app: HTTP mode on `port` at /slack/events with signatures verified, or Socket Mode
+ * when an app token is given. Listeners only parse, authorize, persist and enqueue.
+ */
+export async function startSlackBot(
+  settings: SlackSettings,
+  config: OpsConfig,
+  deps: CommandDeps,
+  routes: ExtraRoute[] = [],
+): Promise<SlackBot> {
+  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  const logger = boltLogger(deps.log);
+  const customRoutes = routes.map((r) => ({ path: r.path, method: [r.method], handler: r.handler }));
+  const app = settings.appToken
+    ? new App({
+        token: settings.botToken,
+        appToken: settings.appToken,
+        socketMode: true,
+        logger,
+        clientOptions,
+        installerOptions: { clientOptions, port: settings.port },
+        customRoutes,
+        deferInitialization: true,
+      })
+    : new App({
+        token: settings.botToken,
+        signingSecret: settings.signingSecret,
+        logger,
+        clientOptions,
+        customRoutes,
+        deferInitialization: true,
+      });
+
+  app.error(async (err) => {
+    deps.log.error({ err }, 'unhandled error in a Slack listener');
+  });
+  const listener = slashCommandListener(deps);
+  for (const svc of Object.values(config.services)) app.command(svc.command, listener);
+
+  // auth.test: a bad token stops boot here with Slack's reason, instead of an unhandled rejection later.
+  await app.init();
+  if (settings.appToken) {
+    await app.start();
+    return { port: settings.port, stop: () => app.stop().then(() => undefined) };
+  }
+  const server = (await app.start(settings.port === 0 ? { port: 0, host: settings.host ?? '127.0.0.1' } : { port: settings.port, host: settings.host })) as Server;
+  const address = server.address() as AddressInfo;
+  return { port: address.port, stop: () => app.stop().then(() => undefined) };
+}

@@ -1,0 +1,180 @@
+import type { WebClient } from '@slack/web-api';
+import type { Reporter, RunRef } from '../jobs/report.js';
+import type { Logger } from '../log.js';
+import type { MessageBody } from './views/blocks.js';
+import {
+  renderNeedsAttention,
+  renderReportDetails,
+  renderRunFailure,
+  renderRunProgress,
+  renderRunReport,
+} from './views/run-message.js';
+import { classifySlackError } from './slack-call.js';
+
+/** Outbox tuning. */
+export interface OutboxOptions {
+  /** Minimum gap between chat.postMessage calls in one channel (Slack allows about 1 a second). */
+  postIntervalMs: number;
+  /** Minimum gap between chat.update calls to one message; updates in between are coalesced. */
+  updateIntervalMs: number;
+  /** Attempts for a final message before giving up. */
+  maxAttempts: number;
+  /** First backoff for transient failures; doubles each attempt. */
+  backoffMs: number;
+}
+
+const defaults: OutboxOptions = { postIntervalMs: 1000, updateIntervalMs: 1000, maxAttempts: 8, backoffMs: 500 };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface PendingUpdate {
+  body: MessageBody;
+  timer?: NodeJS.Timeout;
+  lastSentAt: number;
+  sending: Promise<void>;
+  /** Set once the final state was sent: later progress must never overwrite a report. */
+  closed: boolean;
+}
+
+/**
+ * The single way out to Slack. Posts are spaced per channel, live-message updates are coalesced so only the newest
+ * state is sent, a 429 is honoured by its Retry-After, and final messages are retried until Slack takes them or the
+ * attempt budget runs out.
+ */
+export class Outbox implements Reporter {
+  private readonly opts: OutboxOptions;
+  private readonly channelTurn = new Map<string, { chain: Promise<unknown>; lastPostAt: number }>();
+  private readonly updates = new Map<string, PendingUpdate>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly log: Logger,
+    opts: Partial<OutboxOptions> = {},
+  ) {
+    this.opts = { ...defaults, ...opts };
+  }
+
+  /** Calls Slack with the retry policy: 429 waits Retry-After, transient faults back off, permanent ones throw. */
+  private async call<T>(what: string, fn: () => Promise<T>, attempts = this.opts.maxAttempts): Promise<T> {
+    let backoff = this.opts.backoffMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const failure = classifySlackError(err);
+        if (failure.kind === 'permanent' || attempt >= attempts) {
+          this.log.error({ what, attempt, failure }, 'slack call gave up');
+          throw err;
+        }
+        const wait = failure.kind === 'rate_limited' ? failure.retryAfterMs : backoff;
+        if (failure.kind !== 'rate_limited') backoff *= 2;
+        this.log.warn({ what, attempt, failure, waitMs: wait }, 'slack call will be retried');
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** Posts a message, waiting its turn in the channel; returns its ts. */
+  async postMessage(channel: string, body: MessageBody, threadTs?: string): Promise<string> {
+    const turn = this.channelTurn.get(channel) ?? { chain: Promise.resolve(), lastPostAt: 0 };
+    this.channelTurn.set(channel, turn);
+    const mine = turn.chain.then(async () => {
+      const wait = turn.lastPostAt + this.opts.postIntervalMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      try {
+        const res = await this.call('chat.postMessage', () =>
+          this.client.chat.postMessage({ channel, text: body.text, blocks: body.blocks, thread_ts: threadTs }),
+        );
+        if (!res.ts) throw new Error('chat.postMessage returned no ts');
+        return res.ts;
+      } finally {
+        turn.lastPostAt = Date.now();
+      }
+    });
+    turn.chain = mine.catch(() => undefined);
+    return mine;
+  }
+
+  /** Schedules a coalesced update of a message; only the newest body is sent, at most once per interval. */
+  scheduleUpdate(channel: string, ts: string, body: MessageBody): void {
+    const key = `${channel}/${ts}`;
+    const state = this.updates.get(key) ?? { body, lastSentAt: 0, sending: Promise.resolve(), closed: false };
+    this.updates.set(key, state);
+    if (state.closed) return;
+    state.body = body;
+    if (state.timer) return;
+    const wait = Math.max(0, state.lastSentAt + this.opts.updateIntervalMs - Date.now());
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (state.closed) return;
+      const latest = state.body;
+      state.sending = state.sending
+        .then(() => this.call('chat.update', () => this.client.chat.update({ channel, ts, text: latest.text, blocks: latest.blocks }), 3))
+        .then(
+          () => {
+            state.lastSentAt = Date.now();
+          },
+          (err: unknown) => this.log.warn({ err, channel, ts }, 'progress update dropped'),
+        );
+    }, wait);
+  }
+
+  /** Sends the final state of a message: cancels pending progress, waits for any in flight, then retries until sent. */
+  async finalUpdate(channel: string, ts: string, body: MessageBody): Promise<void> {
+    const key = `${channel}/${ts}`;
+    const state = this.updates.get(key);
+    if (state) {
+      state.closed = true;
+      if (state.timer) clearTimeout(state.timer);
+      await state.sending;
+    }
+    try {
+      await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }));
+    } finally {
+      this.updates.delete(key);
+    }
+  }
+
+  /** Posts the run's live message. */
+  async runStarted(run: RunRef, items: Parameters<Reporter['runStarted']>[1]): Promise<string> {
+    return this.postMessage(run.channelId, renderRunProgress(run, items));
+  }
+
+  /** Coalesced live update. */
+  runProgress(run: RunRef, items: Parameters<Reporter['runProgress']>[1]): void {
+    if (!run.messageTs) return;
+    this.scheduleUpdate(run.channelId, run.messageTs, renderRunProgress(run, items));
+  }
+
+  /** Final report, then its detail in the thread. */
+  async runFinished(run: RunRef, report: Parameters<Reporter['runFinished']>[1]): Promise<void> {
+    const body = renderRunReport(run, report);
+    const ts = await this.finalOrPost(run, body);
+    const details = renderReportDetails(report);
+    if (details) await this.postMessage(run.channelId, details, ts);
+  }
+
+  /** Failure notice in place of the live message. */
+  async runFailed(run: RunRef, failure: Parameters<Reporter['runFailed']>[1]): Promise<void> {
+    await this.finalOrPost(run, renderRunFailure(run, failure));
+  }
+
+  /** A run that stopped for a person. */
+  async runNeedsAttention(run: RunRef, message: string): Promise<void> {
+    await this.finalOrPost(run, renderNeedsAttention(run, message));
+  }
+
+  private async finalOrPost(run: RunRef, body: MessageBody): Promise<string> {
+    if (run.messageTs) {
+      await this.finalUpdate(run.channelId, run.messageTs, body);
+      return run.messageTs;
+    }
+    return this.postMessage(run.channelId, body);
+  }
+
+  /** Waits for queued posts and pending updates (used at shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.channelTurn.values()].map((t) => t.chain));
+    await Promise.all([...this.updates.values()].map((u) => u.sending));
+  }
+}

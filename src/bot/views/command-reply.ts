@@ -1,0 +1,63 @@
+import type { CommandReply } from '../../handlers/handle-command.js';
+import type { Block, MessageBody } from './blocks.js';
+import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
+
+const riskLabel = { read: 'read', change: 'change', destructive: 'destructive · needs approval' } as const;
+
+/** The ephemeral answer to a slash command. */
+export function renderCommandReply(reply: CommandReply): MessageBody {
+  switch (reply.kind) {
+    case 'accepted':
+      return {
+        text: `Started ${reply.runbook} on ${reply.serviceName} (${reply.environment}) as run ${reply.runId}.`,
+        blocks: [
+          {
+            type: 'section',
+            text: {
+              type: 'mrkdwn',
+              text: `:rocket: Started *${escapeMrkdwn(reply.runbook)}* on ${escapeMrkdwn(reply.serviceName)} (${reply.environment}) as run \`${reply.runId}\`. Progress appears in this channel.`,
+            },
+          },
+        ],
+      };
+    case 'refused': {
+      const text = reply.suggestion
+        ? `${reply.message} Did you mean \`${reply.suggestion}\`?`
+        : reply.message;
+      return {
+        text: truncate(text, limits.fallbackText),
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`:no_entry: ${escapeMrkdwn(text)}`, limits.sectionText) } }],
+      };
+    }
+    case 'help': {
+      const lines = reply.entries.map(
+        (e) => `\`${escapeMrkdwn(e.usage)}\` — ${escapeMrkdwn(e.summary)} _(${riskLabel[e.risk]})_`,
+      );
+      const blocks: Block[] = [
+        { type: 'header', text: { type: 'plain_text', text: truncate(`${reply.serviceName} runbooks`, limits.headerText) } },
+        ...packLines(lines, limits.sectionText)
+          .slice(0, limits.blocksPerMessage - 2)
+          .map((text): Block => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+        {
+          type: 'context',
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: truncate(
+                `Your role: *${reply.role}*. Environments: ${reply.environments.join(', ')} (\`--env NAME\`). Help lists only what your role may run.`,
+                limits.contextElementText,
+              ),
+            },
+          ],
+        },
+      ];
+      return { text: `${reply.serviceName}: ${reply.entries.length} runbooks available to you`, blocks };
+    }
+  }
+}
+
+/** The ephemeral answer when something broke inside the bot: short, with an id to quote. */
+export function renderInternalError(errorId: string, message = 'Something went wrong on our side.'): MessageBody {
+  const text = `${message} Error id \`${errorId}\`.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
+}

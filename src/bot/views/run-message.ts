@@ -1,0 +1,108 @@
+import type { ProgressItem, RunRef, RunReport } from '../../jobs/report.js';
+import type { Block, MessageBody } from './blocks.js';
+import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
+import { statusEmoji } from './status-emoji.js';
+
+function itemLine(item: ProgressItem): string {
+  const parts = [`${statusEmoji(item.status)} *${escapeMrkdwn(item.title)}*`];
+  if (item.summary) parts.push(escapeMrkdwn(item.summary));
+  else parts.push(`_${item.status}_`);
+  if (item.value !== undefined && item.threshold !== undefined) {
+    parts.push(`(\`${escapeMrkdwn(item.value)}\`, threshold ${escapeMrkdwn(item.threshold)})`);
+  } else if (item.value !== undefined) {
+    parts.push(`(\`${escapeMrkdwn(item.value)}\`)`);
+  }
+  return parts.join(' — ').replace(' — (', ' (');
+}
+
+function itemSections(items: readonly ProgressItem[], budget: number): Block[] {
+  return packLines(items.map(itemLine), limits.sectionText)
+    .slice(0, budget)
+    .map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+}
+
+function header(ref: RunRef, prefix: string): Block {
+  return {
+    type: 'header',
+    text: {
+      type: 'plain_text',
+      text: truncate(`${prefix} ${ref.runbook} · ${ref.serviceName} · ${ref.environment}`, limits.headerText),
+      emoji: true,
+    },
+  };
+}
+
+function context(ref: RunRef, extra?: string): Block {
+  const text = `Requested by <@${ref.requestedBy}> · run \`${ref.runId}\`${extra ? ` · ${extra}` : ''}`;
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, limits.contextElementText) }] };
+}
+
+/** The live message of a running run: one line per check or step. */
+export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): MessageBody {
+  const done = items.filter((i) => i.status !== 'pending' && i.status !== 'running').length;
+  return {
+    text: truncate(`${ref.runbook} on ${ref.serviceName} (${ref.environment}): ${done}/${items.length} done`, limits.fallbackText),
+    blocks: [
+      header(ref, ':arrows_counterclockwise:'),
+      context(ref, `${done}/${items.length} done`),
+      ...itemSections(items, limits.blocksPerMessage - 2),
+    ],
+  };
+}
+
+/** The final report that replaces the live message. */
+export function renderRunReport(ref: RunRef, report: RunReport): MessageBody {
+  const blocks: Block[] = [
+    header(ref, statusEmoji(report.status)),
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(report.headline)}*`, limits.sectionText) } },
+  ];
+  const tail = context(ref, report.details.length > 0 ? 'details in thread' : undefined);
+  blocks.push(...itemSections(report.items, limits.blocksPerMessage - blocks.length - 1), tail);
+  return { text: truncate(`${statusEmoji(report.status)} ${report.headline}`, limits.fallbackText), blocks };
+}
+
+/** The thread reply with a report's detail, split to respect Slack's limits. */
+export function renderReportDetails(report: RunReport): MessageBody | undefined {
+  if (report.details.length === 0) return undefined;
+  const lines: string[] = [];
+  for (const d of report.details) {
+    lines.push(`*${escapeMrkdwn(d.title)}*`);
+    for (const l of d.lines) lines.push(`• \`${escapeMrkdwn(l.replace(/`/g, "'"))}\``);
+  }
+  const sections = packLines(lines, limits.sectionText);
+  const blocks: Block[] = sections
+    .slice(0, limits.blocksPerMessage)
+    .map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  if (sections.length > limits.blocksPerMessage) {
+    blocks[blocks.length - 1] = {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${sections.length - limits.blocksPerMessage + 1} more sections were cut.` }],
+    };
+  }
+  return { text: truncate(`Details: ${report.details.map((d) => d.title).join('; ')}`, limits.fallbackText), blocks };
+}
+
+/** Replaces the live message when the run failed: a short message and the error id to quote. */
+export function renderRunFailure(ref: RunRef, failure: { message: string; errorId: string; step?: string }): MessageBody {
+  const text = `${failure.message} Error id \`${failure.errorId}\`${failure.step ? ` (step ${failure.step})` : ''}.`;
+  return {
+    text: truncate(`${ref.runbook} failed: ${failure.message} (error ${failure.errorId})`, limits.fallbackText),
+    blocks: [
+      header(ref, ':x:'),
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(text), limits.sectionText) } },
+      context(ref),
+    ],
+  };
+}
+
+/** Tells the channel a run stopped and needs a person. */
+export function renderNeedsAttention(ref: RunRef, message: string): MessageBody {
+  return {
+    text: truncate(`${ref.runbook} needs attention: ${message}`, limits.fallbackText),
+    blocks: [
+      header(ref, ':raised_hand:'),
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(message), limits.sectionText) } },
+      context(ref),
+    ],
+  };
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const intFrom = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const envSchema = z.object({
+  ROLE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'all' : v))
+    .pipe(z.enum(['all', 'bot', 'worker'], { message: 'expected one of all, bot, worker' })),
+  PORT: intFrom(3000, 0, 65535),
+  HOST: optionalString,
+  SLACK_BOT_TOKEN: optionalString.pipe(
+    z.string().startsWith('xox', { message: 'expected a bot token starting with xoxb-' }).optional(),
+  ),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z.string().startsWith('xapp-', { message: 'expected an app-level token starting with xapp-' }).optional(),
+  ),
+  SLACK_API_URL: optionalString.pipe(z.url({ message: 'expected a URL such as https://slack.com/api/' }).optional()),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, { message: 'expected redis://host:port or rediss://host:port' })
+      .optional(),
+  ),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user@host:port/db' })
+      .optional(),
+  ),
+  DATA_DIR: optionalString,
+  OPS_CONFIG: optionalString,
+  QUEUE_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or - (no ":")' })
+      .optional(),
+  ),
+  QUEUE_PREFIX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or -' })
+      .optional(),
+  ),
+  STORE_SCHEMA: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a lowercase SQL identifier' })
+      .optional(),
+  ),
+  WORKER_CONCURRENCY: intFrom(4, 1, 256),
+  SHUTDOWN_TIMEOUT_MS: intFrom(30_000, 0, 3_600_000),
+  JOB_RETENTION_COMPLETED: intFrom(1000, 0, 1_000_000),
+  JOB_RETENTION_FAILED: intFrom(5000, 0, 1_000_000),
+  JOB_RETENTION_AGE_SECONDS: intFrom(7 * 24 * 3600, 60, 365 * 24 * 3600),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'info' : v))
+    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+});
+
+/** Validated process environment. */
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses the environment; a bad value throws a ConfigError naming the variable and what was expected. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    return `  ${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+}

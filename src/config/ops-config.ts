@@ -1,0 +1,245 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, messageOf } from '../errors.js';
+import { interpolate } from './interpolate.js';
+import { thresholdsSchema } from './thresholds.js';
+
+/** An optional string where an empty value (e.g. `${VAR:-}`) means "not configured". */
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const optionalUrl = (schemes: RegExp, example: string) =>
+  optional.pipe(z.string().regex(schemes, { message: `expected a URL like ${example}` }).optional());
+
+const labelSelector = z
+  .string()
+  .regex(/^[A-Za-z0-9._/-]+(!?=[A-Za-z0-9._-]*)?(,[A-Za-z0-9._/-]+(!?=[A-Za-z0-9._-]*)?)*$/, {
+    message: 'expected an equality label selector such as app=thermaliq',
+  });
+
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a Kubernetes name (lowercase, digits, - and .)' })
+  .max(253);
+
+const clusterSchema = z
+  .object({
+    /** API server URL; with `token`, the bot talks to it directly. */
+    server: optionalUrl(/^https?:\/\//, 'https://10.0.0.1:6443'),
+    token: optional,
+    caFile: optional,
+    skipTLSVerify: z.boolean().default(false),
+    /** Path to a kubeconfig file, and optionally the context in it. */
+    kubeconfig: optional,
+    context: optional,
+    /** Use the pod's service account. */
+    inCluster: z.boolean().default(false),
+  })
+  .strict();
+
+const kubernetesSchema = z
+  .object({
+    namespace: k8sName,
+    deployment: k8sName,
+    labelSelector,
+    cluster: clusterSchema.optional(),
+    /** cert-manager Certificate names to check; empty means every Certificate in the namespace. */
+    certificates: z.array(k8sName).default([]),
+    /** Pod-log lines read per pod for the error scan. */
+    logTailLines: z.number().int().min(1).max(100_000).default(1000),
+  })
+  .strict();
+
+const prometheusSchema = z
+  .object({
+    url: optionalUrl(/^https?:\/\//, 'http://prometheus:9090'),
+    /** PromQL per check; the defaults are the guides' queries with `{service}` replaced by the service key. */
+    queries: z
+      .object({
+        errorRate: optional,
+        p95Latency: optional,
+        cacheHitRate: optional,
+        diskUsagePercent: optional,
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const backupsSchema = z
+  .object({
+    bucket: optional.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name' })
+        .optional(),
+    ),
+    prefix: z
+      .string()
+      .default('')
+      .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+        message: 'expected a relative prefix without ".." such as thermaliq/production/',
+      }),
+    endpoint: optionalUrl(/^https?:\/\//, 'https://s3.eu-west-1.amazonaws.com'),
+    region: z.string().default('us-east-1'),
+    forcePathStyle: z.boolean().default(false),
+    accessKeyId: optional,
+    secretAccessKey: optional,
+  })
+  .strict();
+
+const environmentSchema = z
+  .object({
+    kubernetes: kubernetesSchema.optional(),
+    database: z.object({ url: optionalUrl(/^postgres(ql)?:\/\//, 'postgres://user@host:5432/db') }).strict().optional(),
+    cache: z
+      .object({
+        url: optionalUrl(/^rediss?:\/\//, 'redis://host:6379/0'),
+        keyPrefix: z.string().default(''),
+      })
+      .strict()
+      .optional(),
+    backups: backupsSchema.optional(),
+    prometheus: prometheusSchema.optional(),
+    healthUrl: optionalUrl(/^https?:\/\//, 'https://api.example.com/health'),
+    /** host:port endpoints whose certificate is checked with a TLS handshake. */
+    tlsEndpoints: z
+      .array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'expected host:port such as api.example.com:443' }))
+      .default([]),
+    approvals: z.object({ quorum: z.number().int().min(1).max(10).default(1) }).strict().default({ quorum: 1 }),
+  })
+  .strict();
+
+const serviceSchema = z
+  .object({
+    /** The slash command that addresses this service, e.g. /thermaliq. */
+    command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'expected a slash command such as /thermaliq' }),
+    displayName: z.string().min(1),
+    defaultEnvironment: z.string().default('production'),
+    thresholds: thresholdsSchema.partial().default({}),
+    environments: z.record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'expected a lowercase environment name' }),
+      environmentSchema,
+    ),
+  })
+  .strict();
+
+const memberId = z
+  .string()
+  .regex(/^([UWS][A-Z0-9]{2,}|\*)$/, { message: 'expected a Slack user ID (U…/W…), a user-group ID (S…) or "*"' });
+
+const opsConfigSchema = z
+  .object({
+    services: z.record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'expected a lowercase service key' }),
+      serviceSchema,
+    ),
+    roles: z
+      .object({
+        viewer: z.array(memberId).default([]),
+        operator: z.array(memberId).default([]),
+        approver: z.array(memberId).default([]),
+        admin: z.array(memberId).default([]),
+      })
+      .strict(),
+    channels: z
+      .object({
+        /** Channel IDs the bot accepts commands in; "*" allows any channel. */
+        allowed: z.array(z.string().regex(/^([CGD][A-Z0-9]{2,}|\*)$/, { message: 'expected a channel ID (C…/G…)' })),
+      })
+      .strict(),
+    approvals: z
+      .object({ expiryMinutes: z.number().int().min(1).max(24 * 60).default(30) })
+      .strict()
+      .default({ expiryMinutes: 30 }),
+    /** Seconds a resolved user-group membership is cached. */
+    usergroupCacheSeconds: z.number().int().min(0).max(86_400).default(300),
+    health: z
+      .object({
+        /** Per-check timeout. */
+        checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      })
+      .strict()
+      .default({ checkTimeoutMs: 10_000 }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const commands = new Map<string, string>();
+    for (const [key, svc] of Object.entries(cfg.services)) {
+      const other = commands.get(svc.command);
+      if (other) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', key, 'command'],
+          message: `${svc.command} is already used by service ${other}`,
+        });
+      }
+      commands.set(svc.command, key);
+      if (!(svc.defaultEnvironment in svc.environments)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', key, 'defaultEnvironment'],
+          message: `expected one of the environments: ${Object.keys(svc.environments).join(', ')}`,
+        });
+      }
+    }
+    if (Object.keys(cfg.services).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'expected at least one service' });
+    }
+  });
+
+/** The validated ops config: services → environments → targets, roles, channels. */
+export type OpsConfig = z.infer<typeof opsConfigSchema>;
+/** One service of the ops config. */
+export type ServiceConfig = OpsConfig['services'][string];
+/** One environment (production, staging, ...) of a service. */
+export type EnvironmentConfig = ServiceConfig['environments'][string];
+/** The Kubernetes target of an environment. */
+export type KubernetesTarget = z.infer<typeof kubernetesSchema>;
+/** How the bot reaches a cluster. */
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+/** The S3 backup location of an environment. */
+export type BackupsTarget = z.infer<typeof backupsSchema>;
+/** The Prometheus endpoint and queries of an environment. */
+export type PrometheusTarget = z.infer<typeof prometheusSchema>;
+/** The role names, weakest first. */
+export const roleNames = ['viewer', 'operator', 'approver', 'admin'] as const;
+/** A role name. */
+export type RoleName = (typeof roleNames)[number];
+
+/** Validates an already-parsed (and interpolated) config tree; errors name the exact YAML path. */
+export function parseOpsConfig(tree: unknown, source = 'ops config'): OpsConfig {
+  const parsed = opsConfigSchema.safeParse(tree);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigError(`Invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** Reads, interpolates `${VAR}` and validates the YAML ops config file. */
+export function loadOpsConfig(file: string, env: NodeJS.ProcessEnv = process.env): OpsConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read ops config ${file} (set OPS_CONFIG to its path): ${messageOf(err)}`);
+  }
+  let tree: unknown;
+  try {
+    tree = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`ops config ${file} is not valid YAML: ${messageOf(err)}`);
+  }
+  return parseOpsConfig(interpolate(tree, env), `ops config ${file}`);
+}
+
+/** The service whose slash command this is, if any. */
+export function serviceForCommand(cfg: OpsConfig, command: string): { key: string; service: ServiceConfig } | undefined {
+  for (const [key, service] of Object.entries(cfg.services)) {
+    if (service.command === command) return { key, service };
+  }
+  return undefined;
+}

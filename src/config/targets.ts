@@ -1,0 +1,25 @@
+import { UserError } from '../errors.js';
+import type { RunTarget } from '../jobs/runbook.js';
+import type { OpsConfig } from './ops-config.js';
+import { defaultThresholds } from './thresholds.js';
+
+/** Resolves a service and environment name to a run target; an unknown name is a UserError listing valid ones. */
+export function resolveTarget(cfg: OpsConfig, serviceKey: string, environment: string | undefined): RunTarget {
+  const service = cfg.services[serviceKey];
+  if (!service) throw new UserError('unknown_service', `Unknown service "${serviceKey}".`);
+  const envName = environment ?? service.defaultEnvironment;
+  const env = service.environments[envName];
+  if (!env) {
+    throw new UserError(
+      'unknown_environment',
+      `Unknown environment "${envName}" for ${service.displayName}. Valid: ${Object.keys(service.environments).join(', ')}.`,
+    );
+  }
+  return {
+    serviceKey,
+    service,
+    environment: envName,
+    env,
+    thresholds: { ...defaultThresholds, ...service.thresholds },
+  };
+}

@@ -1,0 +1,171 @@
+import { type Job, Queue, Worker, createPostgresBackend, runMigrations, withBackend } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** The data of a run job: just the run id; everything else is read from the store. */
+export interface RunJobData {
+  runId: string;
+}
+
+/** How long BullMQ keeps finished jobs (the job id dedupes only while the job is retained). */
+export interface Retention {
+  completed: number;
+  failed: number;
+  ageSeconds: number;
+}
+
+/** Where the queue lives. */
+export type QueueConnection =
+  | { kind: 'redis'; url: string; prefix: string }
+  | { kind: 'postgres'; url: string; schema: string };
+
+/** The producer side: enqueue runs by id and read the depth. */
+export interface RunQueue {
+  /** Enqueues a run; the job id is the run id, so enqueueing the same run twice runs it once. */
+  enqueue(runId: string): Promise<void>;
+  /** Jobs waiting, delayed or active. */
+  depth(): Promise<{ waiting: number; active: number; delayed: number }>;
+  close(): Promise<void>;
+}
+
+/** The consumer side. */
+export interface RunWorker {
+  /** Cancels a run this worker holds; false if it does not hold it. */
+  cancel(runId: string, reason: string): boolean;
+  /**
+   * Stops taking jobs and waits up to `deadlineMs` for running ones; after that it force-closes,
+   * and BullMQ's stalled-job recovery hands the unfinished job to another worker.
+   */
+  close(deadlineMs: number): Promise<'drained' | 'forced'>;
+}
+
+/** The processor the worker runs: gets the run id and an AbortSignal for cancel. */
+export type RunProcessor = (data: RunJobData, signal: AbortSignal) => Promise<void>;
+
+/** Worker options we set. */
+export interface WorkerOptions {
+  concurrency: number;
+  /** Lock TTL; a crashed worker's job is re-delivered after about this long. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** Builds queues and workers on one backend. */
+export interface QueueBackend {
+  kind: QueueConnection['kind'];
+  name: string;
+  createQueue(): RunQueue;
+  createWorker(processor: RunProcessor, opts: WorkerOptions): RunWorker;
+  /** Prepares the backend (PostgreSQL: runs BullMQ's migrations). Must finish before any worker starts. */
+  prepare(): Promise<void>;
+}
+
+function redisClient(url: string, forWorker: boolean): Redis {
+  return new Redis(url, {
+    // Workers block on Redis and must retry forever; producers fail fast so the user hears about it in the ack.
+    maxRetriesPerRequest: forWorker ? null : 1,
+    enableOfflineQueue: forWorker,
+    connectTimeout: 2_000,
+  });
+}
+
+const jobName = 'run';
+
+/** Creates the queue backend for a connection. */
+export function createQueueBackend(name: string, conn: QueueConnection, retention: Retention): QueueBackend {
+  const jobOptions = {
+    attempts: 3,
+    backoff: { type: 'exponential' as const, delay: 2_000 },
+    removeOnComplete: { count: retention.completed, age: retention.ageSeconds },
+    removeOnFail: { count: retention.failed, age: retention.ageSeconds },
+  };
+
+  /** Only the queue calls we actually use, so both backends' classes fit. */
+  interface QueueLike {
+    add(name: string, data: RunJobData, opts: object): Promise<unknown>;
+    getJobCounts(...types: string[]): Promise<Record<string, number>>;
+    close(): Promise<void>;
+  }
+  /** Only the worker calls we actually use. */
+  interface WorkerLike {
+    on(event: 'error', listener: (err: Error) => void): unknown;
+    cancelJob(jobId: string, reason?: string): boolean;
+    close(force?: boolean): Promise<void>;
+  }
+  type JobHandler = (job: Job<RunJobData>, token?: string, signal?: AbortSignal) => Promise<void>;
+
+  const pgConnection = { connectionString: conn.url, schema: conn.kind === 'postgres' ? conn.schema : '', max: 4 };
+  const makeQueue = (): QueueLike => {
+    if (conn.kind === 'redis') {
+      return new Queue<RunJobData>(name, { connection: redisClient(conn.url, false), prefix: conn.prefix });
+    }
+    const pgClasses = withBackend(createPostgresBackend);
+    return new pgClasses.Queue<RunJobData>(name, { connection: pgConnection });
+  };
+
+  const makeWorker = (handler: JobHandler, opts: WorkerOptions): WorkerLike => {
+    const common = {
+      concurrency: opts.concurrency,
+      lockDuration: opts.lockDurationMs ?? 30_000,
+      stalledInterval: opts.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 2,
+    };
+    if (conn.kind === 'redis') {
+      return new Worker<RunJobData>(name, handler, { ...common, connection: redisClient(conn.url, true), prefix: conn.prefix });
+    }
+    const pgClasses = withBackend(createPostgresBackend);
+    return new pgClasses.Worker<RunJobData>(name, handler, { ...common, connection: pgConnection });
+  };
+
+  return {
+    kind: conn.kind,
+    name,
+    async prepare() {
+      if (conn.kind !== 'postgres') return;
+      const client = new pg.Client({ connectionString: conn.url });
+      await client.connect();
+      try {
+        await runMigrations(client, conn.schema);
+      } finally {
+        await client.end();
+      }
+    },
+    createQueue() {
+      const queue = makeQueue();
+      return {
+        async enqueue(runId) {
+          await queue.add(jobName, { runId }, { ...jobOptions, jobId: runId });
+        },
+        async depth() {
+          const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
+        },
+        async close() {
+          await queue.close();
+        },
+      };
+    },
+    createWorker(processor, opts) {
+      const worker = makeWorker(async (job, _token, signal) => {
+        await processor(job.data, signal ?? new AbortController().signal);
+      }, opts);
+      // A worker error (lost connection) is retried by BullMQ; it must not crash the process.
+      worker.on('error', () => {});
+      return {
+        cancel(runId, reason) {
+          return worker.cancelJob(runId, reason);
+        },
+        async close(deadlineMs) {
+          let timer: NodeJS.Timeout | undefined;
+          const deadline = new Promise<'forced'>((resolve) => {
+            timer = setTimeout(() => resolve('forced'), deadlineMs);
+          });
+          const outcome = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
+          clearTimeout(timer);
+          if (outcome === 'forced') await worker.close(true);
+          return outcome;
+        },
+      };
+    },
+  };
+}

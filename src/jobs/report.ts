@@ -1,0 +1,55 @@
+import type { CheckStatus } from './health/check.js';
+
+/** The state of one line of a run's live message: a check or a step. */
+export type ItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | CheckStatus;
+
+/** One line of a run's live message. */
+export interface ProgressItem {
+  id: string;
+  title: string;
+  status: ItemStatus;
+  value?: string;
+  threshold?: string;
+  summary?: string;
+}
+
+/** The overall outcome shown in a report's header. */
+export type ReportStatus = 'ok' | 'warn' | 'fail' | 'error';
+
+/** A finished run's report: the summary lines for the channel message and the detail for its thread. */
+export interface RunReport {
+  status: ReportStatus;
+  headline: string;
+  items: ProgressItem[];
+  /** Detail sections for the thread reply, each a title with lines. */
+  details: { title: string; lines: string[] }[];
+}
+
+/** What the reporter knows about a run to address its message. */
+export interface RunRef {
+  runId: string;
+  runbook: string;
+  service: string;
+  serviceName: string;
+  environment: string;
+  requestedBy: string;
+  channelId: string;
+  messageTs?: string;
+}
+
+/**
+ * How the worker reports to people. jobs/ defines it; bot/outbox implements it; main.ts connects them.
+ * Only the calls the worker actually makes are declared here.
+ */
+export interface Reporter {
+  /** Posts the run's live message listing its items; returns the message ts. */
+  runStarted(run: RunRef, items: ProgressItem[]): Promise<string>;
+  /** Updates the live message; updates are coalesced, so only the newest state is sent. */
+  runProgress(run: RunRef, items: ProgressItem[]): void;
+  /** Replaces the live message with the report and posts the detail in its thread. */
+  runFinished(run: RunRef, report: RunReport): Promise<void>;
+  /** Tells the channel a run failed, with a short message and an error id. */
+  runFailed(run: RunRef, failure: { message: string; errorId: string; step?: string }): Promise<void>;
+  /** Tells the channel a run stopped and needs a person (e.g. an interrupted destructive step). */
+  runNeedsAttention(run: RunRef, message: string): Promise<void>;
+}

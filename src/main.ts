@@ -1,0 +1,234 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WebClient } from '@slack/web-api';
+import { type ExtraRoute, type SlackBot, startSlackBot } from './bot/app.js';
+import { Outbox, type OutboxOptions } from './bot/outbox.js';
+import { slackGroupDirectory } from './bot/slack-groups.js';
+import { type Env, loadEnv } from './config/env.js';
+import { loadOpsConfig, type OpsConfig } from './config/ops-config.js';
+import { ConfigError, messageOf } from './errors.js';
+import { cachedGroupDirectory } from './handlers/group-cache.js';
+import { createInfra } from './infra/infra.js';
+import { createQueueBackend, type QueueConnection, type RunQueue, type RunWorker } from './jobs/queue.js';
+import { createRunExecutor } from './jobs/run-executor.js';
+import { createLogger, type Logger } from './log.js';
+import { openStoreDb, type StoreDb } from './store/db.js';
+import { startEmbeddedPostgres } from './store/embedded-postgres.js';
+import { migrateStore } from './store/migrate.js';
+import { createStore } from './store/store.js';
+
+/** What `start` needs beyond the environment; tests pass a config object and a logger. */
+export interface StartOptions {
+  env: Env;
+  config?: OpsConfig;
+  log?: Logger;
+  outbox?: Partial<OutboxOptions>;
+  /** Worker lock timing (tests shorten it to exercise stalled-job recovery). */
+  worker?: { lockDurationMs?: number; stalledIntervalMs?: number };
+}
+
+/** A running instance: the bot, the worker, or both. */
+export interface Instance {
+  /** The HTTP port: /slack/events in HTTP mode, and the probes. */
+  port: number;
+  queueKind: QueueConnection['kind'];
+  stop(): Promise<void>;
+}
+
+/** Says exactly which Slack settings are missing and how to get them. */
+function missingSlackSettings(env: Env): string | undefined {
+  const missing: string[] = [];
+  if (!env.SLACK_BOT_TOKEN) missing.push('SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token, xoxb-…)');
+  if (env.ROLE !== 'worker' && !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    missing.push('SLACK_SIGNING_SECRET (Basic Information → App Credentials → Signing Secret), or SLACK_APP_TOKEN (xapp-…, for Socket Mode)');
+  }
+  if (missing.length === 0) return undefined;
+  return [
+    'Slack credentials are missing:',
+    ...missing.map((m) => `  - ${m}`),
+    'Create the app from manifest.yml at https://api.slack.com/apps (From an app manifest), install it to your workspace,',
+    'then put the values in .env (see .env.example). See README.md, "Connect a real Slack workspace".',
+  ].join('\n');
+}
+
+function probeRoutes(ready: () => Promise<string | undefined>): ExtraRoute[] {
+  const send = (res: ServerResponse, status: number, body: object) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  return [
+    { path: '/healthz', method: 'GET', handler: (_req, res) => send(res, 200, { status: 'ok' }) },
+    {
+      path: '/readyz',
+      method: 'GET',
+      handler: (_req, res) => {
+        ready().then(
+          (problem) => (problem ? send(res, 503, { status: 'unavailable', problem }) : send(res, 200, { status: 'ready' })),
+          (err: unknown) => send(res, 503, { status: 'unavailable', problem: messageOf(err) }),
+        );
+      },
+    },
+  ];
+}
+
+function serveRoutes(routes: ExtraRoute[], port: number, host: string | undefined): Promise<Server> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const route = routes.find((r) => r.method === req.method && r.path === (req.url ?? '').split('?')[0]);
+    if (route) route.handler(req, res);
+    else {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolveServer, reject) => {
+    server.once('error', reject);
+    server.listen(port, host ?? '0.0.0.0', () => resolveServer(server));
+  });
+}
+
+/** Starts the bot and/or worker as ROLE says, on the queue backend DESIGN.md describes. */
+export async function start(opts: StartOptions): Promise<Instance> {
+  const { env } = opts;
+  const log = opts.log ?? createLogger(env.LOG_LEVEL);
+  const config = opts.config ?? loadOpsConfig(resolve(env.OPS_CONFIG ?? 'config/ops.yml'));
+  const slackProblem = missingSlackSettings(env);
+  if (slackProblem) throw new ConfigError(slackProblem);
+  const botToken = env.SLACK_BOT_TOKEN ?? '';
+
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
+  };
+  try {
+    let storeUrl = env.DATABASE_URL;
+    if (!storeUrl) {
+      const embedded = await startEmbeddedPostgres(resolve(env.DATA_DIR ?? '.data'), log);
+      stops.push(() => embedded.stop());
+      storeUrl = embedded.url;
+    }
+    const storeDb: StoreDb = openStoreDb(storeUrl, env.STORE_SCHEMA ?? 'thermaliq');
+    stops.push(() => storeDb.close());
+    const applied = await migrateStore(storeDb);
+    if (applied.length > 0) log.info({ applied }, 'store migrations applied');
+    const store = createStore(storeDb);
+
+    const conn: QueueConnection = env.REDIS_URL
+      ? { kind: 'redis', url: env.REDIS_URL, prefix: env.QUEUE_PREFIX ?? 'thermaliq' }
+      : { kind: 'postgres', url: storeUrl, schema: `${env.STORE_SCHEMA ?? 'thermaliq'}_queue` };
+    const backend = createQueueBackend(env.QUEUE_NAME ?? 'runbooks', conn, {
+      completed: env.JOB_RETENTION_COMPLETED,
+      failed: env.JOB_RETENTION_FAILED,
+      ageSeconds: env.JOB_RETENTION_AGE_SECONDS,
+    });
+    // BullMQ's PostgreSQL schema must exist before any worker starts.
+    await backend.prepare();
+    const queue: RunQueue = backend.createQueue();
+    stops.push(() => queue.close());
+    log.info({ queue: conn.kind }, 'queue backend ready');
+
+    const slack = new WebClient(botToken, {
+      slackApiUrl: env.SLACK_API_URL,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
+    const outbox = new Outbox(slack, log.child({ component: 'outbox' }), opts.outbox);
+    stops.push(() => outbox.drain());
+
+    let worker: RunWorker | undefined;
+    if (env.ROLE !== 'bot') {
+      const execute = createRunExecutor({
+        config,
+        store,
+        reporter: outbox,
+        log: log.child({ component: 'worker' }),
+        createInfra: (target) => createInfra(target.env, { serviceKey: target.serviceKey }),
+      });
+      const w = backend.createWorker(execute, {
+        concurrency: env.WORKER_CONCURRENCY,
+        lockDurationMs: opts.worker?.lockDurationMs,
+        stalledIntervalMs: opts.worker?.stalledIntervalMs,
+      });
+      worker = w;
+      stops.push(async () => log.info({ outcome: await w.close(env.SHUTDOWN_TIMEOUT_MS) }, 'worker stopped'));
+    }
+
+    const ready = async () => {
+      await storeDb.pool.query('SELECT 1');
+      await queue.depth();
+      return undefined;
+    };
+    let bot: SlackBot | undefined;
+    let port = env.PORT;
+    if (env.ROLE !== 'worker') {
+      const groups = cachedGroupDirectory(slackGroupDirectory(slack), config.usergroupCacheSeconds * 1000);
+      bot = await startSlackBot(
+        {
+          botToken,
+          signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+          appToken: env.SLACK_APP_TOKEN,
+          apiUrl: env.SLACK_API_URL,
+          port: env.PORT,
+          host: env.HOST,
+        },
+        config,
+        { config, store, queue, groups, log: log.child({ component: 'bot' }) },
+        probeRoutes(ready),
+      );
+      const started = bot;
+      // Stop taking commands first, so nothing new arrives while the worker drains.
+      stops.push(() => started.stop());
+      port = bot.port;
+    } else {
+      const server = await serveRoutes(probeRoutes(ready), env.PORT, env.HOST);
+      stops.push(() => new Promise((r) => server.close(r)));
+      port = (server.address() as AddressInfo).port;
+    }
+    log.info({ role: env.ROLE, port, queue: conn.kind, worker: worker !== undefined }, 'started');
+    let stopping: Promise<void> | undefined;
+    return {
+      port,
+      queueKind: conn.kind,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  let log: Logger | undefined;
+  try {
+    // .env is optional; real deployments pass the environment directly.
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    const env = loadEnv();
+    log = createLogger(env.LOG_LEVEL);
+    const instance = await start({ env, log });
+    const logger = log;
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down: no new jobs; running ones get SHUTDOWN_TIMEOUT_MS to finish');
+      instance.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  } catch (err) {
+    // Boot errors are for people: the message, never a stack trace.
+    const text = err instanceof ConfigError ? err.message : `Could not start: ${messageOf(err)}`;
+    process.stderr.write(`${text}\n`);
+    process.exit(1);
+  }
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) void main();

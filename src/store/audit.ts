@@ -1,0 +1,42 @@
+import type { Queryable } from './db.js';
+
+/** One audit record: who did what, and whether policy allowed it. */
+export interface AuditEvent {
+  actor: string;
+  action: string;
+  decision: 'allow' | 'deny' | 'info';
+  reason?: string;
+  channelId?: string;
+  service?: string;
+  environment?: string;
+  commandText?: string;
+  runId?: string;
+  requestId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** The append-only audit log (a trigger refuses UPDATE and DELETE). */
+export class AuditLog {
+  constructor(private readonly q: Queryable) {}
+
+  /** Appends one event. */
+  async append(e: AuditEvent): Promise<void> {
+    await this.q.query(
+      `INSERT INTO audit_events (actor, action, decision, reason, channel_id, service, environment, command_text, run_id, request_id, detail)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+      [
+        e.actor,
+        e.action,
+        e.decision,
+        e.reason ?? null,
+        e.channelId ?? null,
+        e.service ?? null,
+        e.environment ?? null,
+        e.commandText ?? null,
+        e.runId ?? null,
+        e.requestId ?? null,
+        JSON.stringify(e.detail ?? {}),
+      ],
+    );
+  }
+}

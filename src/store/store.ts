@@ -1,0 +1,17 @@
+import { AuditLog } from './audit.js';
+import type { StoreDb } from './db.js';
+import { RunStore } from './runs.js';
+import { StepStore } from './steps.js';
+
+/** The state store's repositories over one database. */
+export interface Store {
+  db: StoreDb;
+  runs: RunStore;
+  steps: StepStore;
+  audit: AuditLog;
+}
+
+/** Builds the repositories on a pool. */
+export function createStore(db: StoreDb): Store {
+  return { db, runs: new RunStore(db.pool), steps: new StepStore(db.pool), audit: new AuditLog(db.pool) };
+}

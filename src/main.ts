@@ -143,7 +143,8 @@ export async function start(opts: StartOptions): Promise<Instance> {
         store,
         reporter: outbox,
         log: log.child({ component: 'worker' }),
-        createInfra: (target) => createInfra(target.env, { serviceKey: target.serviceKey }),
+        createInfra: (target) =>
+          createInfra(target.env, { serviceKey: target.serviceKey, environment: target.environment }),
       });
       const w = backend.createWorker(execute, {
         concurrency: env.WORKER_CONCURRENCY,

@@ -1,12 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import bolt from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import type { OpsConfig } from '../config/ops-config.js';
 import type { CommandDeps } from '../handlers/handle-command.js';
 import type { Logger } from '../log.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
 
-const { App, LogLevel } = bolt;
 
 /** An HTTP route served beside /slack/events (probes, metrics). */
 export interface ExtraRoute {

@@ -90,6 +90,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
   interface WorkerLike {
     on(event: 'error', listener: (err: Error) => void): unknown;
     cancelJob(jobId: string, reason?: string): boolean;
+    pause(doNotWaitActive?: boolean): Promise<void>;
     close(force?: boolean): Promise<void>;
   }
   type JobHandler = (job: Job<RunJobData>, token?: string, signal?: AbortSignal) => Promise<void>;
@@ -146,8 +147,18 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       };
     },
     createWorker(processor, opts) {
+      let active = 0;
+      let idle = Promise.resolve();
+      let markIdle: () => void = () => {};
       const worker = makeWorker(async (job, _token, signal) => {
-        await processor(job.data, signal ?? new AbortController().signal);
+        if (active === 0) idle = new Promise<void>((r) => (markIdle = r));
+        active += 1;
+        try {
+          await processor(job.data, signal ?? new AbortController().signal);
+        } finally {
+          active -= 1;
+          if (active === 0) markIdle();
+        }
       }, opts);
       // A worker error (lost connection) is retried by BullMQ; it must not crash the process.
       worker.on('error', () => {});
@@ -156,13 +167,16 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
           return worker.cancelJob(runId, reason);
         },
         async close(deadlineMs) {
+          // Stop fetching first; BullMQ's own close() would wait for active jobs without a deadline.
+          await worker.pause(true);
           let timer: NodeJS.Timeout | undefined;
           const deadline = new Promise<'forced'>((resolve) => {
             timer = setTimeout(() => resolve('forced'), deadlineMs);
           });
-          const outcome = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
+          const outcome = active === 0 ? 'drained' : await Promise.race([idle.then(() => 'drained' as const), deadline]);
           clearTimeout(timer);
-          if (outcome === 'forced') await worker.close(true);
+          // Forced: the lock is no longer renewed, so stalled-job recovery re-delivers the job elsewhere.
+          await worker.close(true);
           return outcome;
         },
       };

@@ -1,0 +1,304 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadEnv } from '../../src/config/env.js';
+import { type EnvironmentConfig, type OpsConfig, parseOpsConfig } from '../../src/config/ops-config.js';
+import { createLogger } from '../../src/log.js';
+import { type Instance, start } from '../../src/main.js';
+import { type FakeKube, startFakeKube } from '../support/fake-kube.js';
+import { type FakePrometheus, startFakePrometheus } from '../support/fake-prometheus.js';
+import { type FakeSlack, type SlackMessageState, slackMessageKey, startFakeSlack } from '../support/fake-slack.js';
+import { podFixture } from '../support/kube-fixtures.js';
+import { startS3, type TestS3 } from '../support/s3.js';
+import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix, waitUntil } from '../support/services.js';
+import { postSigned, type SignedPostResult, slashCommandBody } from '../support/slack-signing.js';
+import { startTlsServer, type TestTlsServer } from '../support/tls-server.js';
+
+/** Users and channels the test config knows. */
+export const people = {
+  viewer: 'UVIEWER1',
+  operator: 'UOPERATOR1',
+  approver: 'UAPPROVER1',
+  approver2: 'UAPPROVER2',
+  admin: 'UADMIN1',
+  stranger: 'USTRANGER1',
+  groupMember: 'UGROUPIE1',
+} as const;
+/** The channel commands are allowed in, and one they are not. */
+export const channels = { ops: 'COPS0001', random: 'CRANDOM01' } as const;
+
+const namespace = 'gl-009-production';
+const signingSecret = 'test-signing-secret-0123456789';
+const storeUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A target database, cache, S3, Kubernetes, Prometheus, API endpoint and TLS endpoint, all healthy. */
+export interface World {
+  slack: FakeSlack;
+  kube: FakeKube;
+  prom: FakePrometheus;
+  s3: TestS3;
+  target: TestDatabase;
+  tls: TestTlsServer;
+  api: { url: string; status: number; server: Server };
+  backupPrefix: string;
+  cacheUrl: string;
+  config: OpsConfig;
+  storeSchema: string;
+  namespace: string;
+  close(): Promise<void>;
+}
+
+/** The ops config pointing at the world's fakes and real services. */
+function configFor(w: Omit<World, 'config' | 'close' | 'storeSchema'>, overrides: (cfg: OpsConfig) => void): OpsConfig {
+  const raw = {
+    services: {
+      thermaliq: {
+        command: '/thermaliq',
+        displayName: 'GL-009 THERMALIQ',
+        defaultEnvironment: 'production',
+        environments: {
+          production: {
+            kubernetes: {
+              namespace,
+              deployment: 'thermaliq',
+              labelSelector: 'app=thermaliq',
+              cluster: { server: w.kube.url, token: 'test-token', skipTLSVerify: true },
+            },
+            database: { url: w.target.url },
+            cache: { url: w.cacheUrl },
+            backups: {
+              bucket: w.s3.bucket,
+              prefix: w.backupPrefix,
+              endpoint: w.s3.endpoint,
+              forcePathStyle: true,
+              accessKeyId: 'S3RVER',
+              secretAccessKey: 'S3RVER',
+            },
+            prometheus: {
+              url: w.prom.url,
+              queries: { diskUsagePercent: 'max(thermaliq_volume_used_percent)' },
+            },
+            healthUrl: w.api.url,
+            tlsEndpoints: [`127.0.0.1:${w.tls.port}`],
+          },
+          staging: {},
+        },
+      },
+    },
+    roles: {
+      viewer: [people.viewer],
+      operator: [people.operator, 'SOPSGROUP1'],
+      approver: [people.approver, people.approver2],
+      admin: [people.admin],
+    },
+    channels: { allowed: [channels.ops] },
+    health: { checkTimeoutMs: 3000 },
+  };
+  const cfg = parseOpsConfig(raw);
+  overrides(cfg);
+  return cfg;
+}
+
+/** The production environment of the test service, for tests to adjust. */
+export function production(cfg: OpsConfig): EnvironmentConfig {
+  const env = cfg.services.thermaliq?.environments.production;
+  if (!env) throw new Error('test config has no thermaliq production');
+  return env;
+}
+
+/** Builds a healthy world; `overrides` adjusts the validated config. */
+export async function createWorld(overrides: (cfg: OpsConfig) => void = () => {}): Promise<World> {
+  const [slack, kube, prom, s3, target, tls] = await Promise.all([
+    startFakeSlack(),
+    startFakeKube(),
+    startFakePrometheus(),
+    startS3({ buckets: ['thermaliq-backups'] }),
+    createTestDatabase('target'),
+    startTlsServer({ daysValid: 90 }),
+  ]);
+  const api = await startApi();
+  const backupPrefix = `thermaliq/${uniquePrefix('bk')}/`;
+  const cacheUrl = `${redisUrl()}/${1 + Math.floor(Math.random() * 14)}`;
+
+  // Kubernetes: two ready pods, two ready nodes, metrics, a certificate valid for 90 days, quiet logs.
+  kube.addDeployment(namespace, 'thermaliq', { replicas: 2, labels: { app: 'thermaliq' } });
+  kube.addNode('node-a', true);
+  kube.addNode('node-b', true);
+  for (const pod of kube.pods(namespace)) {
+    const name = String((pod.metadata as { name?: string } | undefined)?.name);
+    kube.setPodMetrics(namespace, name, { cpu: '250m', memory: '512Mi' });
+    kube.setPodLogs(namespace, name, `${new Date().toISOString()} INFO calculation finished\n`);
+  }
+  kube.addCertificate(namespace, 'thermaliq-api-tls', {
+    notAfter: new Date(Date.now() + 90 * 86_400_000),
+    ready: true,
+    dnsNames: ['api.example.test'],
+  });
+  // Prometheus: the guides' queries, healthy values.
+  prom.respond('thermaliq_calculation_errors_total', 0.002);
+  prom.respond('histogram_quantile(0.95', 3.2);
+  prom.respond('thermaliq_cache_hits_total', 0.91);
+  prom.respond('thermaliq_volume_used_percent', 41);
+  // A fresh backup.
+  await s3.putObject(s3.bucket, `${backupPrefix}thermaliq-${Date.now()}.sql.gz`, 'backup-bytes');
+
+  const partial = { slack, kube, prom, s3, target, tls, api, backupPrefix, cacheUrl, namespace };
+  const config = configFor(partial, overrides);
+  const storeSchema = uniquePrefix('store').replace(/-/g, '_');
+  return {
+    ...partial,
+    config,
+    storeSchema,
+    async close() {
+      await Promise.allSettled([
+        slack.close(),
+        kube.close(),
+        prom.close(),
+        s3.close(),
+        tls.close(),
+        new Promise((r) => api.server.close(r)),
+      ]);
+      await target.drop().catch(() => {});
+      const client = new pg.Client({ connectionString: storeUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS ${storeSchema}_queue CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+async function startApi(): Promise<World['api']> {
+  const state = { status: 200 };
+  const server = createServer((_req, res) => {
+    res.writeHead(state.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: state.status === 200 ? 'healthy' : 'unhealthy' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1/thermaliq/health`,
+    server,
+    get status() {
+      return state.status;
+    },
+    set status(v: number) {
+      state.status = v;
+    },
+  };
+}
+
+/** Adds a crashlooping pod to the service. */
+export function addCrashLoopingPod(w: World): void {
+  w.kube.addPod(
+    namespace,
+    podFixture({
+      name: 'thermaliq-crashy-7d9f',
+      namespace,
+      labels: { app: 'thermaliq' },
+      phase: 'Running',
+      ready: false,
+      restarts: 14,
+      waitingReason: 'CrashLoopBackOff',
+    }),
+  );
+}
+
+/** A running bot + worker against a world. */
+export interface Bot {
+  instance: Instance;
+  url: string;
+  /** Sends a signed slash command as Slack would. */
+  command(text: string, opts?: { user?: string; channel?: string; command?: string; timestamp?: number; secret?: string }): Promise<SignedPostResult>;
+  /** Waits for the run's final message (not the live one) and returns it. */
+  finalMessage(runId: string, timeoutMs?: number): Promise<SlackMessageState>;
+  /** Rows of the store. */
+  query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real bot (ROLE=all by default) on the world. */
+export async function startBot(
+  w: World,
+  opts: { queue?: 'redis' | 'postgres'; role?: 'all' | 'bot' | 'worker'; env?: Record<string, string> } = {},
+): Promise<Bot> {
+  const queuePrefix = w.storeSchema.replace(/_/g, '-');
+  const env = loadEnv({
+    ROLE: opts.role ?? 'all',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: w.slack.url,
+    DATABASE_URL: storeUrl,
+    ...(opts.queue === 'postgres' ? {} : { REDIS_URL: redisUrl() }),
+    STORE_SCHEMA: w.storeSchema,
+    QUEUE_NAME: 'runbooks',
+    QUEUE_PREFIX: queuePrefix,
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const instance = await start({
+    env,
+    config: w.config,
+    log: createLogger('silent'),
+    outbox: { postIntervalMs: 50, updateIntervalMs: 50, backoffMs: 20 },
+  });
+  const url = `http://127.0.0.1:${instance.port}/slack/events`;
+  const pool = new pg.Pool({ connectionString: storeUrl, max: 2, options: `-c search_path=${w.storeSchema}` });
+  return {
+    instance,
+    url,
+    command(text, o = {}) {
+      const body = slashCommandBody({
+        command: o.command ?? '/thermaliq',
+        text,
+        user_id: o.user ?? people.operator,
+        channel_id: o.channel ?? channels.ops,
+      });
+      return postSigned(url, o.secret ?? signingSecret, body, { timestamp: o.timestamp });
+    },
+    async finalMessage(runId, timeoutMs = 15_000) {
+      const ts = await waitUntil(
+        async () => {
+          const rows = await pool.query<{ status: string; message_ts: string | null }>(
+            'SELECT status, message_ts FROM runs WHERE id = $1',
+            [runId],
+          );
+          const row = rows.rows[0];
+          return row && !['queued', 'running'].includes(row.status) && row.message_ts ? row.message_ts : undefined;
+        },
+        { timeoutMs, description: `run ${runId} to finish` },
+      );
+      return waitUntil(
+        () => {
+          const m = w.slack.messages().get(slackMessageKey(channels.ops, ts));
+          const header = JSON.stringify(m?.blocks ?? '');
+          return m && !header.includes(':arrows_counterclockwise:') ? m : undefined;
+        },
+        { timeoutMs, description: `the final message of ${runId}` },
+      );
+    },
+    async query(sql, params) {
+      return (await pool.query(sql, params)).rows;
+    },
+    async stop() {
+      await instance.stop();
+      await pool.end();
+    },
+  };
+}
+
+/** A Redis client on the world's cache database, for seeding and faults. */
+export function cacheClient(w: World): Redis {
+  return new Redis(w.cacheUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+}
+
+/** The run id an accepted command reply names. */
+export function runIdOf(reply: SignedPostResult): string {
+  const match = /run `?(r-[0-9a-f]+)`?/.exec(reply.text);
+  if (!match?.[1]) throw new Error(`no run id in reply: ${reply.text}`);
+  return match[1];
+}

@@ -45,6 +45,9 @@ export class Outbox implements Reporter {
   private readonly opts: OutboxOptions;
   private readonly channelTurn = new Map<string, { chain: Promise<unknown>; lastPostAt: number }>();
   private readonly updates = new Map<string, PendingUpdate>();
+  /** Messages whose final state was sent, so late progress for them is dropped; oldest pruned first. */
+  private readonly finalized = new Set<string>();
+  private queuedPosts = 0;
 
   constructor(
     private readonly client: WebClient,
@@ -78,7 +81,9 @@ export class Outbox implements Reporter {
   async postMessage(channel: string, body: MessageBody, threadTs?: string): Promise<string> {
     const turn = this.channelTurn.get(channel) ?? { chain: Promise.resolve(), lastPostAt: 0 };
     this.channelTurn.set(channel, turn);
+    this.queuedPosts += 1;
     const mine = turn.chain.then(async () => {
+      this.queuedPosts -= 1;
       const wait = turn.lastPostAt + this.opts.postIntervalMs - Date.now();
       if (wait > 0) await sleep(wait);
       try {
@@ -98,6 +103,7 @@ export class Outbox implements Reporter {
   /** Schedules a coalesced update of a message; only the newest body is sent, at most once per interval. */
   scheduleUpdate(channel: string, ts: string, body: MessageBody): void {
     const key = `${channel}/${ts}`;
+    if (this.finalized.has(key)) return;
     const state = this.updates.get(key) ?? { body, lastSentAt: 0, sending: Promise.resolve(), closed: false };
     this.updates.set(key, state);
     if (state.closed) return;
@@ -132,7 +138,19 @@ export class Outbox implements Reporter {
       await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }));
     } finally {
       this.updates.delete(key);
+      this.finalized.add(key);
+      if (this.finalized.size > 10_000) {
+        const oldest = this.finalized.values().next().value;
+        if (oldest !== undefined) this.finalized.delete(oldest);
+      }
     }
+  }
+
+  /** Posts waiting for their turn plus live updates waiting to be sent. */
+  backlog(): number {
+    let pending = 0;
+    for (const u of this.updates.values()) if (u.timer) pending += 1;
+    return this.queuedPosts + pending;
   }
 
   /** Posts the run's live message. */

@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import type { RunJobData } from './queue.js';
 import { runbooks } from './registry.js';
 import type { ProgressItem, Reporter, RunRef } from './report.js';
-import type { RunTarget } from './runbook.js';
+import type { Runbook, RunTarget } from './runbook.js';
 
 /** What the executor needs; main.ts supplies it. */
 export interface ExecutorDeps {
@@ -18,6 +18,8 @@ export interface ExecutorDeps {
   log: Logger;
   /** Builds the adapters for a target; the executor closes them after the run. */
   createInfra(target: RunTarget): Infra;
+  /** The runbooks by name; defaults to the registry. */
+  runbooks?: ReadonlyMap<string, Runbook<unknown>>;
 }
 
 class StepTimeout extends Error {
@@ -55,6 +57,7 @@ async function withDeadline<T>(
  */
 export function createRunExecutor(deps: ExecutorDeps) {
   const { store, reporter, log } = deps;
+  const known = deps.runbooks ?? runbooks;
 
   return async function executeRun(data: RunJobData, signal: AbortSignal): Promise<void> {
     const run = await store.runs.markStarted(data.runId);
@@ -63,7 +66,7 @@ export function createRunExecutor(deps: ExecutorDeps) {
       return;
     }
     const runLog = log.child({ runId: run.id, requestId: run.request_id ?? undefined });
-    const runbook = runbooks.get(run.runbook);
+    const runbook = known.get(run.runbook);
     const service = deps.config.services[run.service];
     const ref: RunRef = {
       runId: run.id,

@@ -1,0 +1,24 @@
+import { benchAckLatency } from './ack-latency.js';
+import { benchHealthWallTime } from './health-wall-time.js';
+
+/** Runs every benchmark; each prints its ratio against a baseline measured in the same run. */
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const benches: Record<string, () => Promise<unknown>> = {
+    ack: benchAckLatency,
+    health: benchHealthWallTime,
+  };
+  for (const [name, bench] of Object.entries(benches)) {
+    if (only && only !== name) continue;
+    await bench();
+    console.log('');
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseOpsConfig } from '../../src/config/ops-config.js';
+import { createInfra } from '../../src/infra/infra.js';
+import { createRunExecutor } from '../../src/jobs/run-executor.js';
+import type { ProgressItem, Reporter, RunRef, RunReport } from '../../src/jobs/report.js';
+import type { Runbook, RunbookStep } from '../../src/jobs/runbook.js';
+import { createLogger } from '../../src/log.js';
+import { openStoreDb, type StoreDb } from '../../src/store/db.js';
+import { migrateStore } from '../../src/store/migrate.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { uniquePrefix } from '../support/services.js';
+
+const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = uniquePrefix('exec').replace(/-/g, '_');
+
+/** Our own Reporter port, recording what the worker said (bot/outbox is tested against the fake Slack API). */
+class RecordingReporter implements Reporter {
+  events: { kind: string; runId: string; detail?: unknown }[] = [];
+  async runStarted(run: RunRef, items: ProgressItem[]) {
+    this.events.push({ kind: 'started', runId: run.runId, detail: items.length });
+    return `ts-${run.runId}`;
+  }
+  runProgress(run: RunRef) {
+    this.events.push({ kind: 'progress', runId: run.runId });
+  }
+  async runFinished(run: RunRef, report: RunReport) {
+    this.events.push({ kind: 'finished', runId: run.runId, detail: report.headline });
+  }
+  async runFailed(run: RunRef, failure: { message: string; errorId: string; step?: string }) {
+    this.events.push({ kind: 'failed', runId: run.runId, detail: failure });
+  }
+  async runNeedsAttention(run: RunRef, message: string) {
+    this.events.push({ kind: 'attention', runId: run.runId, detail: message });
+  }
+}
+
+const calls: string[] = [];
+const step = (name: string, opts: Partial<RunbookStep<unknown>> = {}): RunbookStep<unknown> => ({
+  name,
+  title: name,
+  timeoutMs: 2000,
+  async run(ctx) {
+    calls.push(name);
+    return { from: name, saw: Object.keys(ctx.outputs) };
+  },
+  ...opts,
+});
+
+const testRunbook = (name: string, steps: RunbookStep<unknown>[]): Runbook<unknown> => ({
+  name,
+  summary: name,
+  usage: name,
+  examples: [],
+  risk: 'destructive',
+  minRole: 'operator',
+  params: z.object({}),
+  parseArgs: () => ({}),
+  initialProgress: () => steps.map((s) => ({ id: s.name, title: s.title, status: 'pending' })),
+  steps,
+  report: (_t, _p, outputs) => ({ status: 'ok', headline: `done: ${Object.keys(outputs).join(',')}`, items: [], details: [] }),
+});
+
+const runbooks = new Map<string, Runbook<unknown>>([
+  ['three', testRunbook('three', [step('scale-down'), step('restore', { destructive: true }), step('scale-up')])],
+  ['slow', testRunbook('slow', [step('hang', { timeoutMs: 100, run: () => new Promise(() => {}) })])],
+]);
+
+const config = parseOpsConfig({
+  services: { svc: { command: '/svc', displayName: 'Svc', environments: { production: {} } } },
+  roles: { viewer: ['*'] },
+  channels: { allowed: ['*'] },
+});
+
+describe('run executor: checkpoints and re-delivery', () => {
+  let db: StoreDb;
+  let store: Store;
+  let reporter: RecordingReporter;
+  let execute: ReturnType<typeof createRunExecutor>;
+  const signal = new AbortController().signal;
+  let n = 0;
+  const newRun = async (runbook: string) => {
+    n += 1;
+    const id = `r-test${n}`;
+    await store.runs.create({
+      id,
+      service: 'svc',
+      environment: 'production',
+      runbook,
+      params: {},
+      risk: 'destructive',
+      status: 'queued',
+      requestedBy: 'U1',
+      channelId: 'C1',
+    });
+    return id;
+  };
+
+  beforeAll(async () => {
+    db = openStoreDb(url, schema);
+    await migrateStore(db);
+    store = createStore(db);
+  });
+  beforeEach(() => {
+    calls.length = 0;
+    reporter = new RecordingReporter();
+    execute = createRunExecutor({
+      config,
+      store,
+      reporter,
+      log: createLogger('silent'),
+      createInfra: (t) => createInfra(t.env, { serviceKey: t.serviceKey }),
+      runbooks,
+    });
+  });
+  afterAll(async () => {
+    await db.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db.close();
+  });
+
+  it('runs the steps in order, checkpoints each and reports once', async () => {
+    const id = await newRun('three');
+    await execute({ runId: id }, signal);
+    expect(calls).toEqual(['scale-down', 'restore', 'scale-up']);
+    const steps = await store.steps.list(id);
+    expect(steps.map((s) => [s.name, s.status])).toEqual([
+      ['scale-down', 'succeeded'],
+      ['restore', 'succeeded'],
+      ['scale-up', 'succeeded'],
+    ]);
+    expect(steps[2]?.output).toEqual({ from: 'scale-up', saw: ['scale-down', 'restore'] });
+    expect(reporter.events.filter((e) => e.kind === 'finished')).toEqual([
+      { kind: 'finished', runId: id, detail: 'done: scale-down,restore,scale-up' },
+    ]);
+    expect((await store.runs.get(id))?.status).toBe('succeeded');
+    // A second delivery of a finished run does nothing.
+    await execute({ runId: id }, signal);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('skips completed steps on re-delivery and reuses their outputs', async () => {
+    const id = await newRun('three');
+    await store.runs.markStarted(id);
+    await store.steps.start(id, 0, 'scale-down');
+    await store.steps.finish(id, 'scale-down', { status: 'succeeded', output: { from: 'earlier delivery' } });
+    await execute({ runId: id }, signal);
+    expect(calls).toEqual(['restore', 'scale-up']);
+    expect((await store.runs.get(id))?.attempts).toBe(2);
+  });
+
+  it('stops for a person instead of repeating a destructive step that started but never finished', async () => {
+    const id = await newRun('three');
+    await store.runs.markStarted(id);
+    await store.steps.start(id, 0, 'scale-down');
+    await store.steps.finish(id, 'scale-down', { status: 'succeeded', output: {} });
+    await store.steps.start(id, 1, 'restore');
+    await execute({ runId: id }, signal);
+    expect(calls).toEqual([]);
+    expect((await store.runs.get(id))?.status).toBe('needs_attention');
+    const attention = reporter.events.find((e) => e.kind === 'attention');
+    expect(String(attention?.detail)).toMatch(/Step "restore" started at .* but did not finish/);
+  });
+
+  it('fails a step at its timeout and reports the step with an error id', async () => {
+    const id = await newRun('slow');
+    await execute({ runId: id }, signal);
+    const failed = reporter.events.find((e) => e.kind === 'failed');
+    expect(failed?.detail).toMatchObject({ message: 'step "hang" timed out after 100 ms', step: 'hang' });
+    const run = await store.runs.get(id);
+    expect(run?.status).toBe('failed');
+    expect(run?.error_id).toMatch(/^E[0-9A-F]{8}$/);
+    expect((await store.steps.list(id))[0]?.status).toBe('failed');
+  });
+});

@@ -18,7 +18,12 @@ async function fire(url: string, count: number): Promise<number[]> {
   const workerLoop = async () => {
     while (next < count) {
       next += 1;
-      const body = slashCommandBody({ command: '/thermaliq', text: 'health', user_id: people.viewer, channel_id: 'COPS0001' });
+      const body = slashCommandBody({
+        command: '/thermaliq',
+        text: 'health',
+        user_id: people.viewer,
+        channel_id: 'COPS0001',
+      });
       const started = performance.now();
       const res = await fetch(url, { method: 'POST', headers: signSlackRequest(secret, body), body });
       await res.text();
@@ -58,7 +63,8 @@ export async function benchAckLatency(): Promise<{ p99Ratio: number }> {
       baseline.push(...(await fire(bareUrl, total / rounds)));
       ours.push(...(await fire(bot.url, total / rounds)));
     }
-    const row = (name: string, s: number[]) => `  ${name.padEnd(10)} p50 ${ms(quantile(s, 0.5)).padStart(10)}   p99 ${ms(quantile(s, 0.99)).padStart(10)}`;
+    const row = (name: string, s: number[]) =>
+      `  ${name.padEnd(10)} p50 ${ms(quantile(s, 0.5)).padStart(10)}   p99 ${ms(quantile(s, 0.99)).padStart(10)}`;
     const p50Ratio = quantile(ours, 0.5) / quantile(baseline, 0.5);
     const p99Ratio = quantile(ours, 0.99) / quantile(baseline, 0.99);
     console.log(`ack latency: ${total} signed /thermaliq health at concurrency ${concurrency}`);

@@ -1,6 +1,6 @@
 import { URL } from 'node:url';
-import { createInfra } from '../src/infra/infra.js';
 import { resolveTarget } from '../src/config/targets.js';
+import { createInfra } from '../src/infra/infra.js';
 import { healthChecks } from '../src/jobs/health/checks/index.js';
 import { runHealthChecks } from '../src/jobs/health/run-checks.js';
 import { createWorld, production } from '../test/helpers/world.js';
@@ -71,7 +71,9 @@ export async function benchHealthWallTime(): Promise<{ ratio: number }> {
     console.log(`  slowest single check   ${ms(slowest.ms).padStart(10)}  (${slowest.id})`);
     console.log(`  guides' sequential sum ${ms(sum).padStart(10)}`);
     console.log(`  health runbook         ${ms(wall).padStart(10)}`);
-    console.log(`  ratio runbook/slowest: ${ratio.toFixed(2)}× (target ≤ 1.3×); sequential/runbook ${(sum / wall).toFixed(1)}×`);
+    console.log(
+      `  ratio runbook/slowest: ${ratio.toFixed(2)}× (target ≤ 1.3×); sequential/runbook ${(sum / wall).toFixed(1)}×`,
+    );
     return { ratio };
   } finally {
     for (const p of proxies) await p.close();

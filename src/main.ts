@@ -43,7 +43,9 @@ function missingSlackSettings(env: Env): string | undefined {
   const missing: string[] = [];
   if (!env.SLACK_BOT_TOKEN) missing.push('SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token, xoxb-…)');
   if (env.ROLE !== 'worker' && !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-    missing.push('SLACK_SIGNING_SECRET (Basic Information → App Credentials → Signing Secret), or SLACK_APP_TOKEN (xapp-…, for Socket Mode)');
+    missing.push(
+      'SLACK_SIGNING_SECRET (Basic Information → App Credentials → Signing Secret), or SLACK_APP_TOKEN (xapp-…, for Socket Mode)',
+    );
   }
   if (missing.length === 0) return undefined;
   return [
@@ -66,7 +68,8 @@ function probeRoutes(ready: () => Promise<string | undefined>): ExtraRoute[] {
       method: 'GET',
       handler: (_req, res) => {
         ready().then(
-          (problem) => (problem ? send(res, 503, { status: 'unavailable', problem }) : send(res, 200, { status: 'ready' })),
+          (problem) =>
+            problem ? send(res, 503, { status: 'unavailable', problem }) : send(res, 200, { status: 'ready' }),
           (err: unknown) => send(res, 503, { status: 'unavailable', problem: messageOf(err) }),
         );
       },

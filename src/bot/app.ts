@@ -6,7 +6,6 @@ import type { CommandDeps } from '../handlers/handle-command.js';
 import type { Logger } from '../log.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
 
-
 /** An HTTP route served beside /slack/events (probes, metrics). */
 export interface ExtraRoute {
   path: string;
@@ -92,7 +91,11 @@ export async function startSlackBot(
     await app.start();
     return { port: settings.port, stop: () => app.stop().then(() => undefined) };
   }
-  const server = (await app.start(settings.port === 0 ? { port: 0, host: settings.host ?? '127.0.0.1' } : { port: settings.port, host: settings.host })) as Server;
+  const server = (await app.start(
+    settings.port === 0
+      ? { port: 0, host: settings.host ?? '127.0.0.1' }
+      : { port: settings.port, host: settings.host },
+  )) as Server;
   const address = server.address() as AddressInfo;
   return { port: address.port, stop: () => app.stop().then(() => undefined) };
 }

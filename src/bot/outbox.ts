@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Reporter, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
+import { classifySlackError } from './slack-call.js';
 import type { MessageBody } from './views/blocks.js';
 import {
   renderNeedsAttention,
@@ -9,7 +10,6 @@ import {
   renderRunProgress,
   renderRunReport,
 } from './views/run-message.js';
-import { classifySlackError } from './slack-call.js';
 
 /** Outbox tuning. */
 export interface OutboxOptions {
@@ -115,7 +115,13 @@ export class Outbox implements Reporter {
       if (state.closed) return;
       const latest = state.body;
       state.sending = state.sending
-        .then(() => this.call('chat.update', () => this.client.chat.update({ channel, ts, text: latest.text, blocks: latest.blocks }), 3))
+        .then(() =>
+          this.call(
+            'chat.update',
+            () => this.client.chat.update({ channel, ts, text: latest.text, blocks: latest.blocks }),
+            3,
+          ),
+        )
         .then(
           () => {
             state.lastSentAt = Date.now();
@@ -135,7 +141,9 @@ export class Outbox implements Reporter {
       await state.sending;
     }
     try {
-      await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }));
+      await this.call('chat.update', () =>
+        this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }),
+      );
     } finally {
       this.updates.delete(key);
       this.finalized.add(key);

@@ -13,7 +13,12 @@ const optional = z
   .optional();
 
 const optionalUrl = (schemes: RegExp, example: string) =>
-  optional.pipe(z.string().regex(schemes, { message: `expected a URL like ${example}` }).optional());
+  optional.pipe(
+    z
+      .string()
+      .regex(schemes, { message: `expected a URL like ${example}` })
+      .optional(),
+  );
 
 const labelSelector = z
   .string()
@@ -95,7 +100,10 @@ const backupsSchema = z
 const environmentSchema = z
   .object({
     kubernetes: kubernetesSchema.optional(),
-    database: z.object({ url: optionalUrl(/^postgres(ql)?:\/\//, 'postgres://user@host:5432/db') }).strict().optional(),
+    database: z
+      .object({ url: optionalUrl(/^postgres(ql)?:\/\//, 'postgres://user@host:5432/db') })
+      .strict()
+      .optional(),
     cache: z
       .object({
         url: optionalUrl(/^rediss?:\/\//, 'redis://host:6379/0'),
@@ -108,9 +116,14 @@ const environmentSchema = z
     healthUrl: optionalUrl(/^https?:\/\//, 'https://api.example.com/health'),
     /** host:port endpoints whose certificate is checked with a TLS handshake. */
     tlsEndpoints: z
-      .array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'expected host:port such as api.example.com:443' }))
+      .array(
+        z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'expected host:port such as api.example.com:443' }),
+      )
       .default([]),
-    approvals: z.object({ quorum: z.number().int().min(1).max(10).default(1) }).strict().default({ quorum: 1 }),
+    approvals: z
+      .object({ quorum: z.number().int().min(1).max(10).default(1) })
+      .strict()
+      .default({ quorum: 1 }),
   })
   .strict();
 
@@ -153,7 +166,14 @@ const opsConfigSchema = z
       })
       .strict(),
     approvals: z
-      .object({ expiryMinutes: z.number().int().min(1).max(24 * 60).default(30) })
+      .object({
+        expiryMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(30),
+      })
       .strict()
       .default({ expiryMinutes: 30 }),
     /** Seconds a resolved user-group membership is cached. */
@@ -237,7 +257,10 @@ export function loadOpsConfig(file: string, env: NodeJS.ProcessEnv = process.env
 }
 
 /** The service whose slash command this is, if any. */
-export function serviceForCommand(cfg: OpsConfig, command: string): { key: string; service: ServiceConfig } | undefined {
+export function serviceForCommand(
+  cfg: OpsConfig,
+  command: string,
+): { key: string; service: ServiceConfig } | undefined {
   for (const [key, service] of Object.entries(cfg.services)) {
     if (service.command === command) return { key, service };
   }

@@ -1,7 +1,11 @@
 import type { GroupDirectory } from './policy.js';
 
 /** Caches another directory's answers for `ttlMs`, sharing one in-flight lookup per group. */
-export function cachedGroupDirectory(inner: GroupDirectory, ttlMs: number, now: () => number = Date.now): GroupDirectory {
+export function cachedGroupDirectory(
+  inner: GroupDirectory,
+  ttlMs: number,
+  now: () => number = Date.now,
+): GroupDirectory {
   const cache = new Map<string, { at: number; members: Promise<readonly string[]> }>();
   return {
     members(groupId) {

@@ -6,7 +6,7 @@ import type { RunQueue } from '../jobs/queue.js';
 import { runbooks } from '../jobs/registry.js';
 import type { Risk, Runbook } from '../jobs/runbook.js';
 import type { Logger } from '../log.js';
-import { AuditLog, type AuditEvent } from '../store/audit.js';
+import { type AuditEvent, AuditLog } from '../store/audit.js';
 import { newRunId, RunStore } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { matchCommand, nearestCommand, tokenize } from './parse-command.js';
@@ -73,7 +73,11 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
   const auditSvc = { service: svc.key };
 
   if (!channelAllowed(config, input.channelId)) {
-    return refuse('channel_not_allowed', `${input.command} can't be used in this channel. Ask an admin to add it to channels.allowed.`, auditSvc);
+    return refuse(
+      'channel_not_allowed',
+      `${input.command} can't be used in this channel. Ask an admin to add it to channels.allowed.`,
+      auditSvc,
+    );
   }
 
   const tokens = tokenize(input.text);
@@ -81,10 +85,16 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
   const { words, flags } = tokens.line;
 
   const { role, unresolved } = await roleOf(config, input.userId, deps.groups);
-  if (unresolved.length > 0) deps.log.warn({ groups: unresolved }, 'user groups could not be resolved; they grant nothing');
+  if (unresolved.length > 0)
+    deps.log.warn({ groups: unresolved }, 'user groups could not be resolved; they grant nothing');
 
   if (words.length === 0 || helpWords.has((words[0] ?? '').toLowerCase()) || flags.help === true) {
-    if (!role) return refuse('forbidden', `You have no role for ${svc.service.displayName}. Ask an admin to add you to roles in the ops config.`, auditSvc);
+    if (!role)
+      return refuse(
+        'forbidden',
+        `You have no role for ${svc.service.displayName}. Ask an admin to add you to roles in the ops config.`,
+        auditSvc,
+      );
     await store.audit.append({ ...base, ...auditSvc, action: 'help', decision: 'allow' });
     return {
       kind: 'help',
@@ -94,7 +104,12 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
       environments: Object.keys(svc.service.environments),
       entries: [...runbooks.values()]
         .filter((rb) => roleAtLeast(role, rb.minRole))
-        .map((rb) => ({ usage: `${svc.service.command} ${rb.usage}`, summary: rb.summary, risk: rb.risk, examples: rb.examples })),
+        .map((rb) => ({
+          usage: `${svc.service.command} ${rb.usage}`,
+          summary: rb.summary,
+          risk: rb.risk,
+          examples: rb.examples,
+        })),
     };
   }
 
@@ -111,11 +126,10 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
   const action = `run:${runbook.name}`;
 
   if (!roleAtLeast(role, runbook.minRole)) {
-    return refuse(
-      'forbidden',
-      `${runbook.name} needs the ${runbook.minRole} role; you have ${role ?? 'no role'}.`,
-      { ...auditSvc, action },
-    );
+    return refuse('forbidden', `${runbook.name} needs the ${runbook.minRole} role; you have ${role ?? 'no role'}.`, {
+      ...auditSvc,
+      action,
+    });
   }
 
   const { env: envFlag, 'dry-run': _dryRun, ...runbookFlags } = flags;
@@ -134,7 +148,11 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
     const reason = parsed.error.issues
       .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
       .join('; ');
-    return refuse('invalid_arguments', `Invalid arguments for ${runbook.name}: ${reason}. Usage: ${svc.service.command} ${runbook.usage}`, audit);
+    return refuse(
+      'invalid_arguments',
+      `Invalid arguments for ${runbook.name}: ${reason}. Usage: ${svc.service.command} ${runbook.usage}`,
+      audit,
+    );
   }
   if (runbook.risk === 'destructive') {
     return refuse('forbidden', `${runbook.name} is destructive and needs an approval flow that is not enabled.`, audit);

@@ -58,7 +58,8 @@ export function tokenize(text: string): TokenizeResult {
     const body = token.slice(2);
     const eq = body.indexOf('=');
     const name = (eq === -1 ? body : body.slice(0, eq)).toLowerCase();
-    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) return { ok: false, reason: `"${token.slice(0, 40)}" is not a valid flag.` };
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name))
+      return { ok: false, reason: `"${token.slice(0, 40)}" is not a valid flag.` };
     if (name in flags) return { ok: false, reason: `--${name} is given twice.` };
     if (eq !== -1) {
       flags[name] = body.slice(eq + 1);

@@ -1,4 +1,4 @@
-import { type Job, Queue, Worker, createPostgresBackend, runMigrations, withBackend } from 'bullmq';
+import { createPostgresBackend, type Job, Queue, runMigrations, Worker, withBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -112,7 +112,11 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       maxStalledCount: 2,
     };
     if (conn.kind === 'redis') {
-      return new Worker<RunJobData>(name, handler, { ...common, connection: redisClient(conn.url, true), prefix: conn.prefix });
+      return new Worker<RunJobData>(name, handler, {
+        ...common,
+        connection: redisClient(conn.url, true),
+        prefix: conn.prefix,
+      });
     }
     const pgClasses = withBackend(createPostgresBackend);
     return new pgClasses.Worker<RunJobData>(name, handler, { ...common, connection: pgConnection });
@@ -173,7 +177,8 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
           const deadline = new Promise<'forced'>((resolve) => {
             timer = setTimeout(() => resolve('forced'), deadlineMs);
           });
-          const outcome = active === 0 ? 'drained' : await Promise.race([idle.then(() => 'drained' as const), deadline]);
+          const outcome =
+            active === 0 ? 'drained' : await Promise.race([idle.then(() => 'drained' as const), deadline]);
           clearTimeout(timer);
           // Forced: the lock is no longer renewed, so stalled-job recovery re-delivers the job elsewhere.
           await worker.close(true);

@@ -14,7 +14,7 @@ export interface ProgressItem {
 }
 
 /** The overall outcome shown in a report's header. */
-export type ReportStatus = 'ok' | 'warn' | 'fail' | 'error';
+export type ReportStatus = 'ok' | 'warn' | 'fail' | 'error' | 'skipped';
 
 /** A finished run's report: the summary lines for the channel message and the detail for its thread. */
 export interface RunReport {

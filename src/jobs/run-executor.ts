@@ -1,6 +1,6 @@
 import type { OpsConfig } from '../config/ops-config.js';
 import { resolveTarget } from '../config/targets.js';
-import { UserError, messageOf, newErrorId } from '../errors.js';
+import { messageOf, newErrorId, UserError } from '../errors.js';
 import type { Infra } from '../infra/infra.js';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
@@ -39,7 +39,8 @@ async function withDeadline<T>(
   const signal = AbortSignal.any([outer, timeout]);
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(timeout.aborted ? new StepTimeout(step, ms) : new Error(`cancelled: ${String(outer.reason)}`));
+    onAbort = () =>
+      reject(timeout.aborted ? new StepTimeout(step, ms) : new Error(`cancelled: ${String(outer.reason)}`));
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -91,7 +92,9 @@ export function createRunExecutor(deps: ExecutorDeps) {
     };
 
     if (!runbook || !service) {
-      await fail(new UserError('not_found', `Runbook "${run.runbook}" or service "${run.service}" is no longer configured.`));
+      await fail(
+        new UserError('not_found', `Runbook "${run.runbook}" or service "${run.service}" is no longer configured.`),
+      );
       return;
     }
 

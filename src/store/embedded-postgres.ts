@@ -60,14 +60,18 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, databa
   if (existsSync(postmasterPid)) {
     const pid = Number(readFileSync(postmasterPid, 'utf8').split('\n')[0]);
     if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new ConfigError(`PostgreSQL (pid ${pid}) is still running on ${pgDir}; another instance is using this data dir.`);
+      throw new ConfigError(
+        `PostgreSQL (pid ${pid}) is still running on ${pgDir}; another instance is using this data dir.`,
+      );
     }
     rmSync(postmasterPid);
     log.warn({ pid, pgDir }, 'removed a stale postmaster.pid left by a crash');
   }
   writeFileSync(lockFile, String(process.pid));
 
-  const password = existsSync(secretFile) ? readFileSync(secretFile, 'utf8').trim() : randomBytes(18).toString('base64url');
+  const password = existsSync(secretFile)
+    ? readFileSync(secretFile, 'utf8').trim()
+    : randomBytes(18).toString('base64url');
   if (!existsSync(secretFile)) writeFileSync(secretFile, password, { mode: 0o600 });
   const port = await freePort();
   const server = new EmbeddedPostgres({

@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageBody } from '../../src/bot/views/blocks.js';
 import { Outbox } from '../../src/bot/outbox.js';
+import type { MessageBody } from '../../src/bot/views/blocks.js';
 import { createLogger } from '../../src/log.js';
 import { type FakeSlack, slackMessageKey, startFakeSlack } from '../support/fake-slack.js';
 import { waitUntil } from '../support/services.js';
@@ -13,7 +13,11 @@ describe('outbox', () => {
   let client: WebClient;
   beforeAll(async () => {
     slack = await startFakeSlack();
-    client = new WebClient('xoxb-test', { slackApiUrl: slack.url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    client = new WebClient('xoxb-test', {
+      slackApiUrl: slack.url,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
   });
   afterAll(async () => {
     await slack.close();

@@ -60,6 +60,7 @@ describe('booting with bad or missing settings', () => {
         '    environments:',
         '      production:',
         '        kubernetes: { namespace: ns, deployment: d, labelSelector: "app=x" }',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the config file's own ${VAR} syntax.
         '        healthUrl: ${MISSING_HEALTH_URL}',
         'roles: { viewer: ["*"] }',
         'channels: { allowed: ["*"] }',
@@ -67,10 +68,19 @@ describe('booting with bad or missing settings', () => {
     );
     const missing = await boot({ OPS_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('services.thermaliq.environments.production.healthUrl: environment variable MISSING_HEALTH_URL is not set');
-    const bad = await boot({ OPS_CONFIG: file, MISSING_HEALTH_URL: 'x', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    expect(missing.stderr).toContain(
+      'services.thermaliq.environments.production.healthUrl: environment variable MISSING_HEALTH_URL is not set',
+    );
+    const bad = await boot({
+      OPS_CONFIG: file,
+      MISSING_HEALTH_URL: 'x',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+    });
     expect(bad.stderr).toContain('services.thermaliq.command: expected a slash command such as /thermaliq');
-    expect(bad.stderr).toContain('services.thermaliq.environments.production.healthUrl: expected a URL like https://api.example.com/health');
+    expect(bad.stderr).toContain(
+      'services.thermaliq.environments.production.healthUrl: expected a URL like https://api.example.com/health',
+    );
     expect(bad.stderr).not.toMatch(noStack);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postSigned, slashCommandBody } from '../support/slack-signing.js';
 import { type Bot, channels, createWorld, people, startBot, type World } from '../helpers/world.js';
+import { postSigned, slashCommandBody } from '../support/slack-signing.js';
 
 type Reply = { response_type?: string; text?: string };
 
@@ -87,12 +87,24 @@ describe('slash command policy: bad input, roles, channels, signatures', () => {
   it('rejects a forged signature and a stale timestamp with 401, and enqueues and audits nothing', async () => {
     const runsBefore = await runCount();
     const auditBefore = (await bot.query<{ n: string }>('SELECT count(*) AS n FROM audit_events'))[0]?.n;
-    const body = slashCommandBody({ command: '/thermaliq', text: 'health', user_id: people.admin, channel_id: channels.ops });
+    const body = slashCommandBody({
+      command: '/thermaliq',
+      text: 'health',
+      user_id: people.admin,
+      channel_id: channels.ops,
+    });
     const forged = await postSigned(bot.url, 'not-the-secret', body);
     expect(forged.status).toBe(401);
-    const stale = await bot.command('health', { user: people.admin, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const stale = await bot.command('health', {
+      user: people.admin,
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
     expect(stale.status).toBe(401);
-    const unsigned = await fetch(bot.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const unsigned = await fetch(bot.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(unsigned.status).toBe(401);
     expect(await runCount()).toBe(runsBefore);
     expect((await bot.query<{ n: string }>('SELECT count(*) AS n FROM audit_events'))[0]?.n).toBe(auditBefore);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueueBackend } from '../../src/jobs/queue.js';
-import { redisUrl, waitUntil } from '../support/services.js';
 import { type Bot, channels, createWorld, people, startBot, type World } from '../helpers/world.js';
+import { redisUrl, waitUntil } from '../support/services.js';
 
 describe('a failure anywhere still reaches the user', () => {
   let world: World;
@@ -22,13 +22,21 @@ describe('a failure anywhere still reaches the user', () => {
        VALUES ('r-gone000001', 'thermaliq', 'production', 'retired-runbook', 'read', 'queued', $1, $2)`,
       [people.operator, channels.ops],
     );
-    const backend = createQueueBackend('runbooks', { kind: 'redis', url: redisUrl(), prefix: world.storeSchema.replace(/_/g, '-') }, { completed: 10, failed: 10, ageSeconds: 60 });
+    const backend = createQueueBackend(
+      'runbooks',
+      { kind: 'redis', url: redisUrl(), prefix: world.storeSchema.replace(/_/g, '-') },
+      { completed: 10, failed: 10, ageSeconds: 60 },
+    );
     const queue = backend.createQueue();
     await queue.enqueue('r-gone000001');
     await queue.close();
-    const post = await world.slack.waitFor((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('r-gone000001'));
+    const post = await world.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('r-gone000001'),
+    );
     expect(String(post.body.text)).toMatch(/retired-runbook.*no longer configured.*error E[0-9A-F]{8}/);
-    const [row] = await bot.query<{ status: string; error_id: string }>("SELECT status, error_id FROM runs WHERE id = 'r-gone000001'");
+    const [row] = await bot.query<{ status: string; error_id: string }>(
+      "SELECT status, error_id FROM runs WHERE id = 'r-gone000001'",
+    );
     expect(row?.status).toBe('failed');
     expect(String(post.body.text)).toContain(row?.error_id);
   });
@@ -43,7 +51,11 @@ describe('a failure anywhere still reaches the user', () => {
     } finally {
       await bot.query('ALTER TABLE runs_away RENAME TO runs');
     }
-    const backend = createQueueBackend('runbooks', { kind: 'redis', url: redisUrl(), prefix: world.storeSchema.replace(/_/g, '-') }, { completed: 10, failed: 10, ageSeconds: 60 });
+    const backend = createQueueBackend(
+      'runbooks',
+      { kind: 'redis', url: redisUrl(), prefix: world.storeSchema.replace(/_/g, '-') },
+      { completed: 10, failed: 10, ageSeconds: 60 },
+    );
     const queue = backend.createQueue();
     const depth = await waitUntil(async () => queue.depth(), { description: 'queue depth' });
     await queue.close();

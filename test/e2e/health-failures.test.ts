@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/jobs/report.js';
+import {
+  addCrashLoopingPod,
+  type Bot,
+  createWorld,
+  people,
+  production,
+  runIdOf,
+  startBot,
+  type World,
+} from '../helpers/world.js';
 import { closedPort } from '../support/services.js';
 import { startTlsServer, type TestTlsServer } from '../support/tls-server.js';
-import { addCrashLoopingPod, type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
 
 /** Runs health and returns the stored report, the final Slack message text and the thread replies. */
 async function runHealth(bot: Bot, world: World, args = 'health') {
@@ -13,7 +22,11 @@ async function runHealth(bot: Bot, world: World, args = 'health') {
   const [row] = await bot.query<{ report: RunReport }>('SELECT report FROM runs WHERE id = $1', [runId]);
   if (!row) throw new Error('run row missing');
   const thread = world.slack.callsOf('chat.postMessage').filter((c) => c.body.thread_ts === final.ts);
-  return { report: row.report, text: JSON.stringify(final.blocks), thread: JSON.stringify(thread.map((c) => c.body.blocks)) };
+  return {
+    report: row.report,
+    text: JSON.stringify(final.blocks),
+    thread: JSON.stringify(thread.map((c) => c.body.blocks)),
+  };
 }
 
 function item(report: RunReport, id: string) {
@@ -67,11 +80,15 @@ describe('/thermaliq health when something is wrong', () => {
     const key = `${world.backupPrefix}old-only.sql.gz`;
     // Make every backup old: back-date the fresh one too.
     const listed = await world.s3.client.send(
-      new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({ Bucket: world.s3.bucket, Prefix: world.backupPrefix }),
+      new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({
+        Bucket: world.s3.bucket,
+        Prefix: world.backupPrefix,
+      }),
     );
     await world.s3.putObject(world.s3.bucket, key, 'old');
     const old = new Date(Date.now() - 30 * 3600_000);
-    for (const o of [...(listed.Contents ?? []).map((c) => c.Key ?? ''), key]) await world.s3.setLastModified(world.s3.bucket, o, old);
+    for (const o of [...(listed.Contents ?? []).map((c) => c.Key ?? ''), key])
+      await world.s3.setLastModified(world.s3.bucket, o, old);
     try {
       const { report } = await runHealth(bot, world);
       const backup = item(report, 'backup-age');
@@ -157,8 +174,17 @@ describe('/thermaliq health when something is wrong', () => {
       world.namespace,
       name,
       [
-        ...Array.from({ length: 7 }, () => JSON.stringify({ timestamp: now, level: 'ERROR', error_message: 'Boiler efficiency input out of range', facility_id: 'F-12' })),
-        ...Array.from({ length: 3 }, () => JSON.stringify({ timestamp: now, level: 'ERROR', error_message: 'Timeout calling emissions API' })),
+        ...Array.from({ length: 7 }, () =>
+          JSON.stringify({
+            timestamp: now,
+            level: 'ERROR',
+            error_message: 'Boiler efficiency input out of range',
+            facility_id: 'F-12',
+          }),
+        ),
+        ...Array.from({ length: 3 }, () =>
+          JSON.stringify({ timestamp: now, level: 'ERROR', error_message: 'Timeout calling emissions API' }),
+        ),
         `${now} INFO ok`,
       ].join('\n'),
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slackMessageKey } from '../support/fake-slack.js';
 import { type Bot, channels, createWorld, people, runIdOf, startBot, type World } from '../helpers/world.js';
+import { slackMessageKey } from '../support/fake-slack.js';
 
 describe('/thermaliq health on a healthy service', () => {
   let world: World;
@@ -21,26 +21,45 @@ describe('/thermaliq health on a healthy service', () => {
     const runId = runIdOf(reply);
 
     const final = await bot.finalMessage(runId);
-    const posts = world.slack.callsOf('chat.postMessage').filter((c) => c.body.channel === channels.ops && !c.body.thread_ts);
+    const posts = world.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.body.channel === channels.ops && !c.body.thread_ts);
     expect(posts).toHaveLength(1);
     expect(final.updates).toBeGreaterThanOrEqual(1);
     const text = JSON.stringify(final.blocks);
     expect(text).toContain(':large_green_circle:');
-    for (const title of ['Pods', 'Nodes', 'API', 'Error rate', 'p95', 'Cache hit rate', 'connections', 'Redis', 'backup', 'ertificate', 'ERROR', 'Disk']) {
+    for (const title of [
+      'Pods',
+      'Nodes',
+      'API',
+      'Error rate',
+      'p95',
+      'Cache hit rate',
+      'connections',
+      'Redis',
+      'backup',
+      'ertificate',
+      'ERROR',
+      'Disk',
+    ]) {
       expect(text).toContain(title);
     }
     expect(text).not.toMatch(/:red_circle:|:warning:|:large_yellow_circle:/);
 
-    const [run] = await bot.query<{ status: string; requested_by: string; report: { status: string; items: { status: string }[] } }>(
-      'SELECT status, requested_by, report FROM runs WHERE id = $1',
-      [runId],
-    );
+    const [run] = await bot.query<{
+      status: string;
+      requested_by: string;
+      report: { status: string; items: { status: string }[] };
+    }>('SELECT status, requested_by, report FROM runs WHERE id = $1', [runId]);
     expect(run?.status).toBe('succeeded');
     expect(run?.requested_by).toBe(people.viewer);
     expect(run?.report.status).toBe('ok');
     expect(run?.report.items.length).toBeGreaterThanOrEqual(12);
 
-    const steps = await bot.query<{ name: string; status: string }>('SELECT name, status FROM run_steps WHERE run_id = $1', [runId]);
+    const steps = await bot.query<{ name: string; status: string }>(
+      'SELECT name, status FROM run_steps WHERE run_id = $1',
+      [runId],
+    );
     expect(steps).toEqual([{ name: 'checks', status: 'succeeded' }]);
     const audit = await bot.query<{ action: string; decision: string; actor: string }>(
       'SELECT action, decision, actor FROM audit_events WHERE run_id = $1',

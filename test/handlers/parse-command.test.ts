@@ -7,7 +7,10 @@ describe('tokenize', () => {
       ok: true,
       line: { words: ['restore', 'thermaliq/x.sql.gz'], flags: { env: 'staging', 'dry-run': true } },
     });
-    expect(tokenize('health --env=staging')).toEqual({ ok: true, line: { words: ['health'], flags: { env: 'staging' } } });
+    expect(tokenize('health --env=staging')).toEqual({
+      ok: true,
+      line: { words: ['health'], flags: { env: 'staging' } },
+    });
   });
 
   it('keeps quoted text together, including typographic quotes', () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { loadEnv } from '../../src/config/env.js';
 import { type EnvironmentConfig, type OpsConfig, parseOpsConfig } from '../../src/config/ops-config.js';
 import { createLogger } from '../../src/log.js';
@@ -210,7 +210,10 @@ export interface Bot {
   instance: Instance;
   url: string;
   /** Sends a signed slash command as Slack would. */
-  command(text: string, opts?: { user?: string; channel?: string; command?: string; timestamp?: number; secret?: string }): Promise<SignedPostResult>;
+  command(
+    text: string,
+    opts?: { user?: string; channel?: string; command?: string; timestamp?: number; secret?: string },
+  ): Promise<SignedPostResult>;
   /** Waits for the run's final message (not the live one) and returns it. */
   finalMessage(runId: string, timeoutMs?: number): Promise<SlackMessageState>;
   /** Rows of the store. */

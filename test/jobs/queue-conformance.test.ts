@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  createQueueBackend,
+  type QueueBackend,
+  type QueueConnection,
+  type RunQueue,
+  type RunWorker,
+} from '../../src/jobs/queue.js';
 import { deferred } from '../helpers/deferred.js';
-import { createQueueBackend, type QueueBackend, type QueueConnection, type RunQueue, type RunWorker } from '../../src/jobs/queue.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseOpsConfig } from '../../src/config/ops-config.js';
 import { createInfra } from '../../src/infra/infra.js';
-import { createRunExecutor } from '../../src/jobs/run-executor.js';
 import type { ProgressItem, Reporter, RunRef, RunReport } from '../../src/jobs/report.js';
+import { createRunExecutor } from '../../src/jobs/run-executor.js';
 import type { Runbook, RunbookStep } from '../../src/jobs/runbook.js';
 import { createLogger } from '../../src/log.js';
 import { openStoreDb, type StoreDb } from '../../src/store/db.js';
@@ -58,7 +58,12 @@ const testRunbook = (name: string, steps: RunbookStep<unknown>[]): Runbook<unkno
   parseArgs: () => ({}),
   initialProgress: () => steps.map((s) => ({ id: s.name, title: s.title, status: 'pending' })),
   steps,
-  report: (_t, _p, outputs) => ({ status: 'ok', headline: `done: ${Object.keys(outputs).join(',')}`, items: [], details: [] }),
+  report: (_t, _p, outputs) => ({
+    status: 'ok',
+    headline: `done: ${Object.keys(outputs).join(',')}`,
+    items: [],
+    details: [],
+  }),
 });
 
 const runbooks = new Map<string, Runbook<unknown>>([

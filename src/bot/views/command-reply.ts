@@ -21,12 +21,15 @@ export function renderCommandReply(reply: CommandReply): MessageBody {
         ],
       };
     case 'refused': {
-      const text = reply.suggestion
-        ? `${reply.message} Did you mean \`${reply.suggestion}\`?`
-        : reply.message;
+      const text = reply.suggestion ? `${reply.message} Did you mean \`${reply.suggestion}\`?` : reply.message;
       return {
         text: truncate(text, limits.fallbackText),
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`:no_entry: ${escapeMrkdwn(text)}`, limits.sectionText) } }],
+        blocks: [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: truncate(`:no_entry: ${escapeMrkdwn(text)}`, limits.sectionText) },
+          },
+        ],
       };
     }
     case 'help': {
@@ -34,7 +37,10 @@ export function renderCommandReply(reply: CommandReply): MessageBody {
         (e) => `\`${escapeMrkdwn(e.usage)}\` — ${escapeMrkdwn(e.summary)} _(${riskLabel[e.risk]})_`,
       );
       const blocks: Block[] = [
-        { type: 'header', text: { type: 'plain_text', text: truncate(`${reply.serviceName} runbooks`, limits.headerText) } },
+        {
+          type: 'header',
+          text: { type: 'plain_text', text: truncate(`${reply.serviceName} runbooks`, limits.headerText) },
+        },
         ...packLines(lines, limits.sectionText)
           .slice(0, limits.blocksPerMessage - 2)
           .map((text): Block => ({ type: 'section', text: { type: 'mrkdwn', text } })),

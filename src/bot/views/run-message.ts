@@ -41,7 +41,10 @@ function context(ref: RunRef, extra?: string): Block {
 export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): MessageBody {
   const done = items.filter((i) => i.status !== 'pending' && i.status !== 'running').length;
   return {
-    text: truncate(`${ref.runbook} on ${ref.serviceName} (${ref.environment}): ${done}/${items.length} done`, limits.fallbackText),
+    text: truncate(
+      `${ref.runbook} on ${ref.serviceName} (${ref.environment}): ${done}/${items.length} done`,
+      limits.fallbackText,
+    ),
     blocks: [
       header(ref, ':arrows_counterclockwise:'),
       context(ref, `${done}/${items.length} done`),
@@ -54,7 +57,10 @@ export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): 
 export function renderRunReport(ref: RunRef, report: RunReport): MessageBody {
   const blocks: Block[] = [
     header(ref, statusEmoji(report.status)),
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(report.headline)}*`, limits.sectionText) } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(report.headline)}*`, limits.sectionText) },
+    },
   ];
   const tail = context(ref, report.details.length > 0 ? 'details in thread' : undefined);
   blocks.push(...itemSections(report.items, limits.blocksPerMessage - blocks.length - 1), tail);
@@ -83,7 +89,10 @@ export function renderReportDetails(report: RunReport): MessageBody | undefined 
 }
 
 /** Replaces the live message when the run failed: a short message and the error id to quote. */
-export function renderRunFailure(ref: RunRef, failure: { message: string; errorId: string; step?: string }): MessageBody {
+export function renderRunFailure(
+  ref: RunRef,
+  failure: { message: string; errorId: string; step?: string },
+): MessageBody {
   const text = `${failure.message} Error id \`${failure.errorId}\`${failure.step ? ` (step ${failure.step})` : ''}.`;
   return {
     text: truncate(`${ref.runbook} failed: ${failure.message} (error ${failure.errorId})`, limits.fallbackText),

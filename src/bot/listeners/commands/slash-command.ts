@@ -57,7 +57,10 @@ export function slashCommandListener(deps: CommandDeps) {
         log.error({ err, errorId }, 'command failed');
         await ack({
           response_type: 'ephemeral',
-          ...renderInternalError(errorId, 'The bot could not record your command (its state store or queue is unavailable). Nothing was run.'),
+          ...renderInternalError(
+            errorId,
+            'The bot could not record your command (its state store or queue is unavailable). Nothing was run.',
+          ),
         });
       }
     } finally {

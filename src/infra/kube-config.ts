@@ -1,0 +1,45 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from '../config/ops-config.js';
+import { ConfigError, messageOf } from '../errors.js';
+
+/**
+ * Builds the client configuration for one cluster: server + token, a kubeconfig file (and context), the pod's
+ * service account, or the default loading rules (KUBECONFIG, ~/.kube/config, in-cluster) when nothing is given.
+ */
+export function buildKubeConfig(cluster: ClusterConfig | undefined, where: string): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (cluster?.inCluster) {
+      kc.loadFromCluster();
+    } else if (cluster?.kubeconfig) {
+      kc.loadFromFile(cluster.kubeconfig);
+      if (cluster.context) kc.setCurrentContext(cluster.context);
+    } else if (cluster?.server) {
+      // The client refuses plain HTTP unless TLS checks are off; say which key to set instead of failing per call.
+      if (cluster.server.startsWith('http://') && !cluster.skipTLSVerify) {
+        throw new ConfigError(
+          `${where}.server is plain http://; set ${where}.skipTLSVerify: true to allow it, or use https://`,
+        );
+      }
+      kc.loadFromOptions({
+        clusters: [
+          { name: 'target', server: cluster.server, skipTLSVerify: cluster.skipTLSVerify, caFile: cluster.caFile },
+        ],
+        users: [{ name: 'bot', token: cluster.token }],
+        contexts: [{ name: 'target', cluster: 'target', user: 'bot' }],
+        currentContext: 'target',
+      });
+    } else {
+      kc.loadFromDefault();
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`Cannot load the Kubernetes client configuration for ${where}: ${messageOf(err)}`);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new ConfigError(
+      `No Kubernetes cluster found for ${where}: set ${where}.server and token, kubeconfig, or inCluster`,
+    );
+  }
+  return kc;
+}

@@ -3,6 +3,7 @@ import { type BackupStore, createBackupStore } from './backups.js';
 import { type CacheTarget, createCacheTarget } from './cache.js';
 import { createHttpProbe, type HttpProbe } from './http-probe.js';
 import { createKubeTarget, type KubeTarget } from './kube.js';
+import { clusterConfigured } from './kube-config.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus.js';
 import { resolveQueries } from './prometheus-queries.js';
 import { createTargetDatabase, type TargetDatabase } from './target-db.js';
@@ -37,7 +38,10 @@ export interface InfraOptions {
  */
 export function createInfra(env: EnvironmentConfig, opts: InfraOptions): Infra {
   const where = `services.${opts.serviceKey}.environments.${opts.environment ?? '<env>'}`;
-  const kube = env.kubernetes ? createKubeTarget(env.kubernetes, `${where}.kubernetes`) : undefined;
+  const kube =
+    env.kubernetes && clusterConfigured(env.kubernetes.cluster)
+      ? createKubeTarget(env.kubernetes, `${where}.kubernetes`)
+      : undefined;
   const targetDb = env.database?.url ? createTargetDatabase(env.database.url) : undefined;
   const cache = env.cache?.url ? createCacheTarget(env.cache.url, env.cache.keyPrefix) : undefined;
   const bucket = env.backups?.bucket;

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/ops-config.js';
 import { ConfigError, messageOf } from '../errors.js';
@@ -42,4 +45,14 @@ export function buildKubeConfig(cluster: ClusterConfig | undefined, where: strin
     );
   }
   return kc;
+}
+
+/**
+ * Whether a cluster can be reached at all: one is named in the config, or the default loading rules would find
+ * one (KUBECONFIG, ~/.kube/config, or a pod's service account). When not, the Kubernetes target is "not configured".
+ */
+export function clusterConfigured(cluster: ClusterConfig | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (cluster?.server || cluster?.kubeconfig || cluster?.inCluster) return true;
+  if (env.KUBECONFIG || env.KUBERNETES_SERVICE_HOST) return true;
+  return existsSync(join(env.HOME ?? homedir(), '.kube', 'config'));
 }

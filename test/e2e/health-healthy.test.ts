@@ -73,4 +73,18 @@ describe('/thermaliq health on a healthy service', () => {
     expect(world.prom.queries.some((q) => q.includes('thermaliq_calculation_errors_total'))).toBe(true);
     expect(world.slack.messages().get(slackMessageKey(channels.ops, final.ts))?.ephemeral).toBe(false);
   });
+
+  it('reports an environment with nothing configured as skipped, with a hint, not as a failure', async () => {
+    const reply = await bot.command('health --env staging', { user: people.viewer });
+    const final = await bot.finalMessage(runIdOf(reply));
+    const [run] = await bot.query<{
+      report: { status: string; items: { id: string; status: string; summary: string }[] };
+    }>('SELECT report FROM runs WHERE id = $1', [runIdOf(reply)]);
+    expect(run?.report.status).toBe('skipped');
+    for (const i of run?.report.items ?? []) {
+      expect(i.status, i.id).toBe('skipped');
+      expect(i.summary, i.id).toMatch(/set |not configured|configure/i);
+    }
+    expect(JSON.stringify(final.blocks)).toContain(':white_circle:');
+  });
 });

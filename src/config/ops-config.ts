@@ -94,6 +94,33 @@ const backupsSchema = z
     forcePathStyle: z.boolean().default(false),
     accessKeyId: optional,
     secretAccessKey: optional,
+    /** How long backups are kept; `backup prune` deletes what falls outside. THERMALIQ guide: 30 d / 90 d / 1 y. */
+    retention: z
+      .object({
+        dailyDays: z.number().int().min(1).max(3650).default(30),
+        weeklyDays: z.number().int().min(1).max(3650).default(90),
+        monthlyDays: z.number().int().min(1).max(36500).default(365),
+        /** Never prune below this many of the newest backups, whatever their age. */
+        keepAtLeast: z.number().int().min(1).max(1000).default(3),
+      })
+      .strict()
+      .default({ dailyDays: 30, weeklyDays: 90, monthlyDays: 365, keepAtLeast: 3 }),
+  })
+  .strict();
+
+const verifyQuerySchema = z
+  .object({
+    /** Shown in the plan and the report. */
+    name: z.string().min(1).max(80),
+    /** A read-only query returning one number, e.g. SELECT count(*) FROM tenants. */
+    query: z
+      .string()
+      .min(1)
+      .refine((q) => /^\s*(select|with)\b/i.test(q) && !q.includes(';'), {
+        message: 'expected one SELECT (or WITH … SELECT) statement without ";"',
+      }),
+    /** The smallest acceptable value. */
+    min: z.number().default(1),
   })
   .strict();
 
@@ -226,6 +253,8 @@ export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type BackupsTarget = z.infer<typeof backupsSchema>;
 /** The Prometheus endpoint and queries of an environment. */
 export type PrometheusTarget = z.infer<typeof prometheusSchema>;
+/** A query that must hold after a restore. */
+export type VerifyQuery = z.infer<typeof verifyQuerySchema>;
 /** The role names, weakest first. */
 export const roleNames = ['viewer', 'operator', 'approver', 'admin'] as const;
 /** A role name. */

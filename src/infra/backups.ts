@@ -22,7 +22,7 @@ export interface BackupStore {
 
 /** Connects to the configured bucket; `pageSize` is the ListObjectsV2 MaxKeys (S3's default is 1000). */
 export function createBackupStore(
-  target: BackupsTarget & { bucket: string },
+  target: Omit<BackupsTarget, 'retention'> & { bucket: string },
   opts: { pageSize?: number } = {},
 ): BackupStore {
   const client = new S3Client({

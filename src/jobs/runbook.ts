@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { EnvironmentConfig, RoleName, ServiceConfig } from '../config/ops-config.js';
 import type { Thresholds } from '../config/thresholds.js';
 import type { Infra } from '../infra/infra.js';
+import type { Plan } from './plan.js';
 import type { ProgressItem, RunReport } from './report.js';
 
 /** How much a runbook can hurt: read looks, change alters safely, destructive needs a second person's approval. */
@@ -33,6 +34,8 @@ export interface StepContext<P> extends RunbookContext {
   outputs: Readonly<Record<string, unknown>>;
   /** Replaces the progress items shown in the run's message; the outbox coalesces updates. */
   progress(items: ProgressItem[]): void;
+  /** The approved plan of a destructive run (steps act on its material, e.g. the original replicas). */
+  plan?: Plan;
 }
 
 /** A named step with its own timeout. */
@@ -63,6 +66,18 @@ export interface Runbook<P = unknown> {
   parseArgs(args: string[], flags: Record<string, string | true>): unknown;
   /** The items the run message lists before anything finished. */
   initialProgress(target: RunTarget, params: P): ProgressItem[];
+  /**
+   * Checks the params against reality (the backup exists, the table exists) while the command is acked, so bad
+   * input is refused before anything is enqueued. Throws a UserError. Keep it to one or two quick calls.
+   */
+  validate?(ctx: RunbookContext, params: P): Promise<void>;
+  /**
+   * A dry run saying exactly what will happen. Destructive runbooks must have one: it is shown for approval, and
+   * computed again right before execution; if its material changed, the run asks for approval again.
+   */
+  plan?(ctx: RunbookContext, params: P): Promise<Plan>;
+  /** The risk for this target and params when it depends on them (e.g. scale to 0 is destructive); else `risk`. */
+  riskFor?(target: RunTarget, params: P): Risk;
   steps: RunbookStep<P>[];
   /** Builds the final report from the step outputs. */
   report(target: RunTarget, params: P, outputs: Readonly<Record<string, unknown>>): RunReport;

@@ -12,8 +12,11 @@ import { loadOpsConfig, type OpsConfig } from './config/ops-config.js';
 import { ConfigError, messageOf } from './errors.js';
 import { cachedGroupDirectory } from './handlers/group-cache.js';
 import { createInfra } from './infra/infra.js';
+import { startApprovalExpiry } from './jobs/approval-expiry.js';
+import { createCancelBus } from './jobs/cancel-bus.js';
 import { createQueueBackend, type QueueConnection, type RunQueue, type RunWorker } from './jobs/queue.js';
 import { createRunExecutor } from './jobs/run-executor.js';
+import type { RunTarget } from './jobs/runbook.js';
 import { createLogger, type Logger } from './log.js';
 import { openStoreDb, type StoreDb } from './store/db.js';
 import { startEmbeddedPostgres } from './store/embedded-postgres.js';
@@ -139,6 +142,11 @@ export async function start(opts: StartOptions): Promise<Instance> {
     const outbox = new Outbox(slack, log.child({ component: 'outbox' }), opts.outbox);
     stops.push(() => outbox.drain());
 
+    const infraFor = (target: RunTarget) =>
+      createInfra(target.env, { serviceKey: target.serviceKey, environment: target.environment });
+    const cancelBus = createCancelBus(conn, env.QUEUE_NAME ?? 'runbooks');
+    stops.push(() => cancelBus.close());
+
     let worker: RunWorker | undefined;
     if (env.ROLE !== 'bot') {
       const execute = createRunExecutor({
@@ -146,17 +154,25 @@ export async function start(opts: StartOptions): Promise<Instance> {
         store,
         reporter: outbox,
         log: log.child({ component: 'worker' }),
-        createInfra: (target) =>
-          createInfra(target.env, { serviceKey: target.serviceKey, environment: target.environment }),
+        createInfra: infraFor,
       });
       const w = backend.createWorker(execute, {
         concurrency: env.WORKER_CONCURRENCY,
-        lockDurationMs: opts.worker?.lockDurationMs,
-        stalledIntervalMs: opts.worker?.stalledIntervalMs,
+        lockDurationMs: opts.worker?.lockDurationMs ?? env.WORKER_LOCK_DURATION_MS,
+        stalledIntervalMs: opts.worker?.stalledIntervalMs ?? env.WORKER_STALLED_INTERVAL_MS,
       });
       worker = w;
+      // A cancel click may land on any instance; the one holding the run aborts it.
+      await cancelBus.subscribe((runId) => {
+        if (w.cancel(runId, 'cancelled from Slack')) log.info({ runId }, 'run cancelled on this worker');
+      });
       stops.push(async () => log.info({ outcome: await w.close(env.SHUTDOWN_TIMEOUT_MS) }, 'worker stopped'));
     }
+    const stopExpiry = startApprovalExpiry(
+      { config, store, reporter: outbox, log: log.child({ component: 'approvals' }) },
+      env.APPROVAL_SWEEP_MS,
+    );
+    stops.push(stopExpiry);
 
     const ready = async () => {
       await storeDb.pool.query('SELECT 1');
@@ -177,7 +193,17 @@ export async function start(opts: StartOptions): Promise<Instance> {
           host: env.HOST,
         },
         config,
-        { config, store, queue, groups, log: log.child({ component: 'bot' }) },
+        {
+          config,
+          store,
+          queue,
+          groups,
+          outbox,
+          reporter: outbox,
+          cancelBus,
+          createInfra: infraFor,
+          log: log.child({ component: 'bot' }),
+        },
         probeRoutes(ready),
       );
       const started = bot;

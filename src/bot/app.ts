@@ -2,9 +2,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
 import type { OpsConfig } from '../config/ops-config.js';
+import { cancelClick } from '../handlers/cancel-run.js';
+import { approveClick } from '../handlers/decide-approval.js';
 import type { CommandDeps } from '../handlers/handle-command.js';
+import { resolveInterruptedClick } from '../handlers/resolve-interrupted.js';
 import type { Logger } from '../log.js';
+import { type ButtonDeps, buttonListener } from './listeners/actions/button-listener.js';
+import { rejectListener } from './listeners/actions/reject.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
+import { rejectReasonListener } from './listeners/views/reject-reason.js';
+import { actionIds, rejectModalCallbackId } from './views/actions.js';
 
 /** An HTTP route served beside /slack/events (probes, metrics). */
 export interface ExtraRoute {
@@ -53,7 +60,7 @@ function boltLogger(log: Logger): import('@slack/bolt').Logger {
 export async function startSlackBot(
   settings: SlackSettings,
   config: OpsConfig,
-  deps: CommandDeps,
+  deps: CommandDeps & ButtonDeps,
   routes: ExtraRoute[] = [],
 ): Promise<SlackBot> {
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
@@ -84,6 +91,18 @@ export async function startSlackBot(
   });
   const listener = slashCommandListener(deps);
   for (const svc of Object.values(config.services)) app.command(svc.command, listener);
+  app.action(actionIds.approve, buttonListener(deps, approveClick));
+  app.action(actionIds.reject, rejectListener(deps));
+  app.action(actionIds.cancel, buttonListener(deps, cancelClick));
+  app.action(
+    actionIds.retryStep,
+    buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'retry')),
+  );
+  app.action(
+    actionIds.abort,
+    buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'abort')),
+  );
+  app.view(rejectModalCallbackId, rejectReasonListener(deps));
 
   // auth.test: a bad token stops boot here with Slack's reason, instead of an unhandled rejection later.
   await app.init();

@@ -1,11 +1,13 @@
 import type { WebClient } from '@slack/web-api';
-import type { Reporter, RunRef } from '../jobs/report.js';
+import type { ApprovalView, Reporter, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
+import { renderApproval } from './views/approval-message.js';
 import type { MessageBody } from './views/blocks.js';
 import {
   renderNeedsAttention,
   renderReportDetails,
+  renderRunCancelled,
   renderRunFailure,
   renderRunProgress,
   renderRunReport,
@@ -188,6 +190,42 @@ export class Outbox implements Reporter {
   /** A run that stopped for a person. */
   async runNeedsAttention(run: RunRef, message: string): Promise<void> {
     await this.finalOrPost(run, renderNeedsAttention(run, message));
+  }
+
+  /** Cancelled notice in place of the live message. */
+  async runCancelled(run: RunRef, by: string): Promise<void> {
+    await this.finalOrPost(run, renderRunCancelled(run, by));
+  }
+
+  /** Posts the plan with its buttons; the plan's long detail goes into the thread. */
+  async approvalRequested(view: ApprovalView): Promise<string> {
+    const ts = await this.postMessage(view.run.channelId, renderApproval(view));
+    for (const d of view.plan.details ?? []) {
+      await this.postMessage(
+        view.run.channelId,
+        renderReportDetails({ status: 'ok', headline: '', items: [], details: [d] }) ?? { text: d.title, blocks: [] },
+        ts,
+      );
+    }
+    return ts;
+  }
+
+  /** Shows the approval's current state in place. */
+  async approvalUpdated(view: ApprovalView, messageTs: string): Promise<void> {
+    const body = renderApproval(view);
+    // Pending (a partial quorum) may change again; a decision is final.
+    if (view.status === 'pending') this.scheduleUpdate(view.run.channelId, messageTs, body);
+    else await this.finalUpdate(view.run.channelId, messageTs, body);
+  }
+
+  /** Replaces any message now (e.g. a needs-attention notice after a decision). */
+  async replace(channel: string, ts: string, body: MessageBody): Promise<void> {
+    await this.finalUpdate(channel, ts, body);
+  }
+
+  /** An ephemeral reply to one user (policy refusals of button clicks). */
+  async ephemeral(channel: string, user: string, text: string): Promise<void> {
+    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text }), 3);
   }
 
   private async finalOrPost(run: RunRef, body: MessageBody): Promise<string> {

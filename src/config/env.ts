@@ -72,6 +72,11 @@ const envSchema = z.object({
   ),
   WORKER_CONCURRENCY: intFrom(4, 1, 256),
   SHUTDOWN_TIMEOUT_MS: intFrom(30_000, 0, 3_600_000),
+  /** BullMQ lock TTL: a crashed worker's job is handed to another after about this long. */
+  WORKER_LOCK_DURATION_MS: intFrom(30_000, 500, 600_000),
+  WORKER_STALLED_INTERVAL_MS: intFrom(30_000, 250, 600_000),
+  /** How often each instance sweeps for expired approval requests. */
+  APPROVAL_SWEEP_MS: intFrom(15_000, 100, 600_000),
   JOB_RETENTION_COMPLETED: intFrom(1000, 0, 1_000_000),
   JOB_RETENTION_FAILED: intFrom(5000, 0, 1_000_000),
   JOB_RETENTION_AGE_SECONDS: intFrom(7 * 24 * 3600, 60, 365 * 24 * 3600),

@@ -1,11 +1,13 @@
 import type { OpsConfig, RoleName } from '../config/ops-config.js';
 import { serviceForCommand } from '../config/ops-config.js';
 import { resolveTarget } from '../config/targets.js';
-import { UserError, type UserErrorCode } from '../errors.js';
+import { messageOf, UserError, type UserErrorCode } from '../errors.js';
+import type { Infra } from '../infra/infra.js';
+import { StepTimeout, withDeadline } from '../jobs/deadline.js';
 import type { RunQueue } from '../jobs/queue.js';
 import { runbooks } from '../jobs/registry.js';
-import type { Risk, Runbook } from '../jobs/runbook.js';
-import type { Logger } from '../log.js';
+import type { Risk, Runbook, RunTarget } from '../jobs/runbook.js';
+import { type Logger, scrubSecrets } from '../log.js';
 import { type AuditEvent, AuditLog } from '../store/audit.js';
 import { newRunId, RunStore } from '../store/runs.js';
 import type { Store } from '../store/store.js';
@@ -33,7 +35,15 @@ export interface HelpEntry {
 export type CommandReply =
   | { kind: 'help'; command: string; serviceName: string; role: RoleName; entries: HelpEntry[]; environments: string[] }
   | { kind: 'refused'; code: UserErrorCode; message: string; suggestion?: string }
-  | { kind: 'accepted'; runId: string; runbook: string; environment: string; serviceName: string };
+  | {
+      kind: 'accepted';
+      runId: string;
+      runbook: string;
+      environment: string;
+      serviceName: string;
+      /** running: queued now; planning: a plan is computed and posted for approval; dry_run: the plan only. */
+      phase: 'running' | 'planning' | 'dry_run';
+    };
 
 /** What handling a command needs. */
 export interface CommandDeps {
@@ -42,6 +52,40 @@ export interface CommandDeps {
   queue: RunQueue;
   groups: GroupDirectory;
   log: Logger;
+  /** Adapters for validating arguments against reality (e.g. the backup exists). */
+  createInfra(target: RunTarget): Infra;
+}
+
+/** Arguments are checked against reality within the ack window; past this the command is refused, not hung. */
+const validateDeadlineMs = 1500;
+
+/** Runs a runbook's `validate`; returns the user-facing reason it failed, if it did. */
+async function validateAgainstReality(
+  deps: CommandDeps,
+  runbook: Runbook<unknown>,
+  target: RunTarget,
+  params: unknown,
+): Promise<string | undefined> {
+  const validate = runbook.validate;
+  if (!validate) return undefined;
+  const infra = deps.createInfra(target);
+  try {
+    await withDeadline('validate', validateDeadlineMs, undefined, (signal) =>
+      validate.call(
+        runbook,
+        { runId: 'validation', target, infra, signal, checkTimeoutMs: validateDeadlineMs },
+        params,
+      ),
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof UserError) return err.message;
+    if (err instanceof StepTimeout) return `Could not check the arguments in time (${runbook.name}); try again.`;
+    deps.log.warn({ err, runbook: runbook.name }, 'argument validation failed');
+    return `Could not check the arguments against ${target.service.displayName} (${target.environment}): ${scrubSecrets(messageOf(err))}`;
+  } finally {
+    await infra.close().catch(() => {});
+  }
 }
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
@@ -132,15 +176,16 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
     });
   }
 
-  const { env: envFlag, 'dry-run': _dryRun, ...runbookFlags } = flags;
+  const { env: envFlag, 'dry-run': dryRunFlag, ...runbookFlags } = flags;
   if (envFlag === true) return refuse('invalid_arguments', '--env needs a value.', { ...auditSvc, action });
-  let environment: string;
+  let target: RunTarget;
   try {
-    environment = resolveTarget(config, svc.key, envFlag).environment;
+    target = resolveTarget(config, svc.key, envFlag);
   } catch (err) {
     if (err instanceof UserError) return refuse(err.code, err.message, { ...auditSvc, action });
     throw err;
   }
+  const environment = target.environment;
   const audit = { ...auditSvc, environment, action };
 
   const parsed = runbook.params.safeParse(runbook.parseArgs(match.args, runbookFlags));
@@ -154,8 +199,18 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
       audit,
     );
   }
-  if (runbook.risk === 'destructive') {
-    return refuse('forbidden', `${runbook.name} is destructive and needs an approval flow that is not enabled.`, audit);
+  const risk = runbook.riskFor ? runbook.riskFor(target, parsed.data) : runbook.risk;
+  const dryRun = dryRunFlag === true;
+  if (dryRun && risk !== 'destructive') {
+    return refuse(
+      'invalid_arguments',
+      `--dry-run is for destructive runbooks; ${runbook.name} changes nothing without approval anyway.`,
+      audit,
+    );
+  }
+  if (runbook.validate) {
+    const problem = await validateAgainstReality(deps, runbook, target, parsed.data);
+    if (problem) return refuse('invalid_arguments', problem, audit);
   }
 
   const runId = newRunId();
@@ -166,13 +221,15 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
       environment,
       runbook: runbook.name,
       params: toRecord(parsed.data),
-      risk: runbook.risk,
-      status: 'queued',
+      risk,
+      // A destructive run is planned by a worker first, then waits for approval.
+      status: risk === 'destructive' ? 'planning' : 'queued',
+      dryRun,
       requestedBy: input.userId,
       channelId: input.channelId,
       requestId: input.requestId,
     });
-    await new AuditLog(client).append({ ...base, ...audit, decision: 'allow', runId, detail: { role } });
+    await new AuditLog(client).append({ ...base, ...audit, decision: 'allow', runId, detail: { role, risk, dryRun } });
   });
   try {
     await deps.queue.enqueue(runId);
@@ -181,7 +238,14 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
     await store.runs.finish(runId, { status: 'failed', error: 'the job queue did not accept the run' }).catch(() => {});
     throw err;
   }
-  return { kind: 'accepted', runId, runbook: runbook.name, environment, serviceName: svc.service.displayName };
+  return {
+    kind: 'accepted',
+    runId,
+    runbook: runbook.name,
+    environment,
+    serviceName: svc.service.displayName,
+    phase: risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning',
+  };
 }
 
 function toRecord(value: unknown): Record<string, unknown> {

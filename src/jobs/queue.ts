@@ -2,9 +2,16 @@ import { createPostgresBackend, type Job, Queue, runMigrations, Worker, withBack
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-/** The data of a run job: just the run id; everything else is read from the store. */
+/** The data of a run job: the run id and which delivery it is; everything else is read from the store. */
 export interface RunJobData {
   runId: string;
+  /** 0 for the first job of a run; each approval or retry queues the run again with the next number. */
+  seq?: number;
+}
+
+/** The job id of a run's delivery: the run id itself for the first, `<run id>-<seq>` after that. */
+export function jobIdFor(runId: string, seq = 0): string {
+  return seq === 0 ? runId : `${runId}-${seq}`;
 }
 
 /** How long BullMQ keeps finished jobs (the job id dedupes only while the job is retained). */
@@ -21,8 +28,8 @@ export type QueueConnection =
 
 /** The producer side: enqueue runs by id and read the depth. */
 export interface RunQueue {
-  /** Enqueues a run; the job id is the run id, so enqueueing the same run twice runs it once. */
-  enqueue(runId: string): Promise<void>;
+  /** Enqueues a run's delivery; the job id is derived from the run id, so enqueueing it twice runs it once. */
+  enqueue(runId: string, seq?: number): Promise<void>;
   /** Jobs waiting, delayed or active. */
   depth(): Promise<{ waiting: number; active: number; delayed: number }>;
   close(): Promise<void>;
@@ -89,7 +96,6 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
   /** Only the worker calls we actually use. */
   interface WorkerLike {
     on(event: 'error', listener: (err: Error) => void): unknown;
-    cancelJob(jobId: string, reason?: string): boolean;
     pause(doNotWaitActive?: boolean): Promise<void>;
     close(force?: boolean): Promise<void>;
   }
@@ -138,8 +144,8 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
     createQueue() {
       const queue = makeQueue();
       return {
-        async enqueue(runId) {
-          await queue.add(jobName, { runId }, { ...jobOptions, jobId: runId });
+        async enqueue(runId, seq = 0) {
+          await queue.add(jobName, { runId, seq }, { ...jobOptions, jobId: jobIdFor(runId, seq) });
         },
         async depth() {
           const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
@@ -154,12 +160,17 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       let active = 0;
       let idle = Promise.resolve();
       let markIdle: () => void = () => {};
+      // Our own abort per run: BullMQ's cancelJob is keyed by job id, and a run has one job id per delivery.
+      const running = new Map<string, AbortController>();
       const worker = makeWorker(async (job, _token, signal) => {
         if (active === 0) idle = new Promise<void>((r) => (markIdle = r));
         active += 1;
+        const cancel = new AbortController();
+        running.set(job.data.runId, cancel);
         try {
-          await processor(job.data, signal ?? new AbortController().signal);
+          await processor(job.data, signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal);
         } finally {
+          running.delete(job.data.runId);
           active -= 1;
           if (active === 0) markIdle();
         }
@@ -168,7 +179,9 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       worker.on('error', () => {});
       return {
         cancel(runId, reason) {
-          return worker.cancelJob(runId, reason);
+          const controller = running.get(runId);
+          controller?.abort(reason);
+          return controller !== undefined;
         },
         async close(deadlineMs) {
           // Stop fetching first; BullMQ's own close() would wait for active jobs without a deadline.

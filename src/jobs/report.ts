@@ -1,4 +1,5 @@
 import type { CheckStatus } from './health/check.js';
+import type { Plan } from './plan.js';
 
 /** The state of one line of a run's live message: a check or a step. */
 export type ItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | CheckStatus;
@@ -37,6 +38,23 @@ export interface RunRef {
   messageTs?: string;
 }
 
+/** An approval request as people see it. */
+export interface ApprovalView {
+  approvalId: string;
+  run: RunRef;
+  plan: Plan;
+  /** `dry_run` shows the plan without buttons. */
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'superseded' | 'dry_run' | 'cancelled';
+  quorum: number;
+  approvers: string[];
+  expiresAt: Date;
+  decidedBy?: string;
+  decidedAt?: Date;
+  reason?: string;
+  /** What changed since the plan that was approved before, when a run asks again. */
+  changes?: string[];
+}
+
 /**
  * How the worker reports to people. jobs/ defines it; bot/outbox implements it; main.ts connects them.
  * Only the calls the worker actually makes are declared here.
@@ -52,4 +70,10 @@ export interface Reporter {
   runFailed(run: RunRef, failure: { message: string; errorId: string; step?: string }): Promise<void>;
   /** Tells the channel a run stopped and needs a person (e.g. an interrupted destructive step). */
   runNeedsAttention(run: RunRef, message: string): Promise<void>;
+  /** Tells the channel a run was cancelled, and by whom. */
+  runCancelled(run: RunRef, by: string): Promise<void>;
+  /** Posts a plan with Approve/Reject buttons (or, for a dry run, the plan alone); returns the message ts. */
+  approvalRequested(view: ApprovalView): Promise<string>;
+  /** Replaces an approval message with its current state; buttons go once it is decided. */
+  approvalUpdated(view: ApprovalView, messageTs: string): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { Queryable } from './db.js';
 
 /** Where a run is in its life. */
 export type RunStatus =
+  | 'planning'
   | 'queued'
   | 'awaiting_approval'
   | 'running'
@@ -35,6 +36,10 @@ const runRow = z.object({
   error: z.string().nullable(),
   error_id: z.string().nullable(),
   attempts: z.number(),
+  dry_run: z.boolean(),
+  cancel_requested_by: z.string().nullable(),
+  cancel_requested_at: z.date().nullable(),
+  job_seq: z.number(),
   created_at: z.date(),
   started_at: z.date().nullable(),
   finished_at: z.date().nullable(),
@@ -60,6 +65,7 @@ export interface NewRun {
   requestedBy: string;
   channelId: string;
   requestId?: string;
+  dryRun?: boolean;
 }
 
 function toRun(row: unknown): Run {
@@ -74,8 +80,8 @@ export class RunStore {
   /** Inserts a run. */
   async create(run: NewRun): Promise<Run> {
     const res = await this.q.query(
-      `INSERT INTO runs (id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *`,
+      `INSERT INTO runs (id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id, dry_run)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING *`,
       [
         run.id,
         run.service,
@@ -87,6 +93,7 @@ export class RunStore {
         run.requestedBy,
         run.channelId,
         run.requestId ?? null,
+        run.dryRun ?? false,
       ],
     );
     return toRun(res.rows[0]);
@@ -98,11 +105,11 @@ export class RunStore {
     return res.rows[0] === undefined ? undefined : toRun(res.rows[0]);
   }
 
-  /** Marks a run as started by a worker (counting deliveries); returns undefined if it is already final. */
+  /** Marks a queued (or re-delivered running) run as started by a worker, counting deliveries; else undefined. */
   async markStarted(id: string): Promise<Run | undefined> {
     const res = await this.q.query(
       `UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-       WHERE id = $1 AND status NOT IN ('succeeded','failed','cancelled','rejected','expired') RETURNING *`,
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
       [id],
     );
     return res.rows[0] === undefined ? undefined : toRun(res.rows[0]);
@@ -113,23 +120,64 @@ export class RunStore {
     await this.q.query('UPDATE runs SET message_ts = $2 WHERE id = $1', [id, ts]);
   }
 
-  /** Records the final outcome once; a second call for a final run changes nothing and returns false. */
+  /**
+   * Records the final outcome once; a second call for a final run changes nothing and returns false. With `from`,
+   * only a run in one of those statuses is finished.
+   */
   async finish(
     id: string,
-    outcome: { status: RunStatus; report?: unknown; error?: string; errorId?: string },
+    outcome: { status: RunStatus; report?: unknown; error?: string; errorId?: string; from?: RunStatus[] },
   ): Promise<boolean> {
     const res = await this.q.query(
       `UPDATE runs SET status = $2, report = coalesce($3::jsonb, report), error = $4, error_id = $5, finished_at = now()
-       WHERE id = $1 AND status NOT IN ('succeeded','failed','cancelled','rejected','expired')`,
+       WHERE id = $1 AND status NOT IN ('succeeded','failed','cancelled','rejected','expired')
+         AND ($6::text[] IS NULL OR status = ANY($6::text[]))`,
       [
         id,
         outcome.status,
         outcome.report === undefined ? null : JSON.stringify(outcome.report),
         outcome.error ?? null,
         outcome.errorId ?? null,
+        outcome.from ?? null,
       ],
     );
     return (res.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Moves a run to `queued` from one of `from` and takes the next job sequence number, so the new delivery gets its
+   * own job id. Returns the sequence, or undefined when the run was not in one of `from` (someone else moved it).
+   */
+  async requeue(id: string, from: RunStatus[]): Promise<number | undefined> {
+    const res = await this.q.query<{ job_seq: number }>(
+      `UPDATE runs SET status = 'queued', job_seq = job_seq + 1 WHERE id = $1 AND status = ANY($2::text[]) RETURNING job_seq`,
+      [id, from],
+    );
+    return res.rows[0]?.job_seq;
+  }
+
+  /** Moves a run between two non-final statuses; false when it was not in `from`. */
+  async transition(id: string, from: RunStatus[], to: RunStatus, error?: string): Promise<boolean> {
+    const res = await this.q.query(
+      'UPDATE runs SET status = $3, error = coalesce($4, error) WHERE id = $1 AND status = ANY($2::text[])',
+      [id, from, to, error ?? null],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /** Records a cancel request on an unfinished run; returns the run, or undefined when it is already final. */
+  async requestCancel(id: string, by: string): Promise<Run | undefined> {
+    const res = await this.q.query(
+      `UPDATE runs SET cancel_requested_by = coalesce(cancel_requested_by, $2), cancel_requested_at = coalesce(cancel_requested_at, now())
+       WHERE id = $1 AND status NOT IN ('succeeded','failed','cancelled','rejected','expired') RETURNING *`,
+      [id, by],
+    );
+    return res.rows[0] === undefined ? undefined : toRun(res.rows[0]);
+  }
+
+  /** Stores the plan a run was approved (or dry-run) for. */
+  async setPlan(id: string, plan: unknown, hash: string): Promise<void> {
+    await this.q.query('UPDATE runs SET plan = $2, plan_hash = $3 WHERE id = $1', [id, JSON.stringify(plan), hash]);
   }
 
   /** Sets a non-final status (e.g. needs_attention). */

@@ -1,3 +1,4 @@
+import { ApprovalStore } from './approvals.js';
 import { AuditLog } from './audit.js';
 import type { StoreDb } from './db.js';
 import { RunStore } from './runs.js';
@@ -9,9 +10,16 @@ export interface Store {
   runs: RunStore;
   steps: StepStore;
   audit: AuditLog;
+  approvals: ApprovalStore;
 }
 
 /** Builds the repositories on a pool. */
 export function createStore(db: StoreDb): Store {
-  return { db, runs: new RunStore(db.pool), steps: new StepStore(db.pool), audit: new AuditLog(db.pool) };
+  return {
+    db,
+    runs: new RunStore(db.pool),
+    steps: new StepStore(db.pool),
+    audit: new AuditLog(db.pool),
+    approvals: new ApprovalStore(db),
+  };
 }

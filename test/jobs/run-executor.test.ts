@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseOpsConfig } from '../../src/config/ops-config.js';
 import { createInfra } from '../../src/infra/infra.js';
-import type { ProgressItem, Reporter, RunRef, RunReport } from '../../src/jobs/report.js';
+import type { ApprovalView, ProgressItem, Reporter, RunRef, RunReport } from '../../src/jobs/report.js';
 import { createRunExecutor } from '../../src/jobs/run-executor.js';
 import type { Runbook, RunbookStep } from '../../src/jobs/runbook.js';
 import { createLogger } from '../../src/log.js';
@@ -33,6 +33,16 @@ class RecordingReporter implements Reporter {
   async runNeedsAttention(run: RunRef, message: string) {
     this.events.push({ kind: 'attention', runId: run.runId, detail: message });
   }
+  async runCancelled(run: RunRef, by: string) {
+    this.events.push({ kind: 'cancelled', runId: run.runId, detail: by });
+  }
+  async approvalRequested(view: ApprovalView) {
+    this.events.push({ kind: 'approval', runId: view.run.runId, detail: view.status });
+    return `approval-ts-${view.approvalId}`;
+  }
+  async approvalUpdated(view: ApprovalView) {
+    this.events.push({ kind: 'approval-updated', runId: view.run.runId, detail: view.status });
+  }
 }
 
 const calls: string[] = [];
@@ -47,12 +57,25 @@ const step = (name: string, opts: Partial<RunbookStep<unknown>> = {}): RunbookSt
   ...opts,
 });
 
-const testRunbook = (name: string, steps: RunbookStep<unknown>[]): Runbook<unknown> => ({
+/** What the destructive test runbook's plan reports; tests change it to simulate a changed world. */
+const world = { replicas: 2 };
+
+const testRunbook = (
+  name: string,
+  steps: RunbookStep<unknown>[],
+  risk: Runbook['risk'] = 'change',
+): Runbook<unknown> => ({
   name,
   summary: name,
   usage: name,
   examples: [],
-  risk: 'destructive',
+  risk,
+  plan: async () => ({
+    summary: `${name} with ${world.replicas} replicas`,
+    fields: [{ label: 'Replicas', value: String(world.replicas) }],
+    steps: steps.map((s) => s.name),
+    material: { replicas: world.replicas },
+  }),
   minRole: 'operator',
   params: z.object({}),
   parseArgs: () => ({}),
@@ -69,6 +92,7 @@ const testRunbook = (name: string, steps: RunbookStep<unknown>[]): Runbook<unkno
 const runbooks = new Map<string, Runbook<unknown>>([
   ['three', testRunbook('three', [step('scale-down'), step('restore', { destructive: true }), step('scale-up')])],
   ['slow', testRunbook('slow', [step('hang', { timeoutMs: 100, run: () => new Promise(() => {}) })])],
+  ['danger', testRunbook('danger', [step('wipe', { destructive: true })], 'destructive')],
 ]);
 
 const config = parseOpsConfig({
@@ -84,7 +108,7 @@ describe('run executor: checkpoints and re-delivery', () => {
   let execute: ReturnType<typeof createRunExecutor>;
   const signal = new AbortController().signal;
   let n = 0;
-  const newRun = async (runbook: string) => {
+  const newRun = async (runbook: string, status: 'queued' | 'planning' = 'queued') => {
     n += 1;
     const id = `r-test${n}`;
     await store.runs.create({
@@ -93,8 +117,8 @@ describe('run executor: checkpoints and re-delivery', () => {
       environment: 'production',
       runbook,
       params: {},
-      risk: 'destructive',
-      status: 'queued',
+      risk: runbooks.get(runbook)?.risk ?? 'read',
+      status,
       requestedBy: 'U1',
       channelId: 'C1',
     });
@@ -175,5 +199,56 @@ describe('run executor: checkpoints and re-delivery', () => {
     expect(run?.status).toBe('failed');
     expect(run?.error_id).toMatch(/^E[0-9A-F]{8}$/);
     expect((await store.steps.list(id))[0]?.status).toBe('failed');
+  });
+
+  it('refuses to run a destructive runbook that has no approval', async () => {
+    const id = await newRun('danger');
+    await execute({ runId: id }, signal);
+    expect(calls).toEqual([]);
+    expect((await store.runs.get(id))?.status).toBe('failed');
+    expect(reporter.events.find((e) => e.kind === 'failed')?.detail).toMatchObject({
+      message: 'danger is destructive and has no approval; refusing to run it.',
+    });
+  });
+
+  it('plans a destructive run, waits for approval, and asks again when the plan changed before it started', async () => {
+    world.replicas = 2;
+    const id = await newRun('danger', 'planning');
+    await execute({ runId: id }, signal);
+    expect((await store.runs.get(id))?.status).toBe('awaiting_approval');
+    const first = await store.approvals.latestForRun(id);
+    expect(first?.status).toBe('pending');
+    expect(first?.message_ts).toBe(`approval-ts-${first?.id}`);
+    // A stale delivery while waiting changes nothing.
+    await execute({ runId: id }, signal);
+    expect(calls).toEqual([]);
+
+    const queue = async (q: import('../../src/store/db.js').Queryable) => {
+      await new (await import('../../src/store/runs.js')).RunStore(q).requeue(id, ['awaiting_approval']);
+    };
+    expect((await store.approvals.vote(first?.id ?? '', 'UAPPROVER', queue)).kind).toBe('approved');
+    world.replicas = 3;
+    await execute({ runId: id, seq: 1 }, signal);
+    expect(calls).toEqual([]);
+    const second = await store.approvals.latestForRun(id);
+    expect(second?.id).not.toBe(first?.id);
+    expect(second?.status).toBe('pending');
+    expect((await store.approvals.get(first?.id ?? ''))?.status).toBe('superseded');
+    expect((await store.runs.get(id))?.status).toBe('awaiting_approval');
+
+    expect((await store.approvals.vote(second?.id ?? '', 'UAPPROVER', queue)).kind).toBe('approved');
+    await execute({ runId: id, seq: 2 }, signal);
+    expect(calls).toEqual(['wipe']);
+    expect((await store.runs.get(id))?.status).toBe('succeeded');
+  });
+
+  it('shows a dry run plan and runs nothing', async () => {
+    const id = await newRun('danger', 'planning');
+    await db.pool.query('UPDATE runs SET dry_run = true WHERE id = $1', [id]);
+    await execute({ runId: id }, signal);
+    expect(calls).toEqual([]);
+    expect(reporter.events.find((e) => e.kind === 'approval')?.detail).toBe('dry_run');
+    expect((await store.runs.get(id))?.status).toBe('succeeded');
+    expect(await store.approvals.latestForRun(id)).toBeUndefined();
   });
 });

@@ -7,19 +7,19 @@ const riskLabel = { read: 'read', change: 'change', destructive: 'destructive ·
 /** The ephemeral answer to a slash command. */
 export function renderCommandReply(reply: CommandReply): MessageBody {
   switch (reply.kind) {
-    case 'accepted':
+    case 'accepted': {
+      const what = `*${escapeMrkdwn(reply.runbook)}* on ${escapeMrkdwn(reply.serviceName)} (${reply.environment})`;
+      const text =
+        reply.phase === 'running'
+          ? `:rocket: Started ${what} as run \`${reply.runId}\`. Progress appears in this channel.`
+          : reply.phase === 'dry_run'
+            ? `:mag: Computing the plan for ${what} (dry run \`${reply.runId}\`). It will be posted here; nothing will run.`
+            : `:clipboard: Computing the plan for ${what} (run \`${reply.runId}\`). It will be posted here for a second person's approval; nothing runs before that.`;
       return {
-        text: `Started ${reply.runbook} on ${reply.serviceName} (${reply.environment}) as run ${reply.runId}.`,
-        blocks: [
-          {
-            type: 'section',
-            text: {
-              type: 'mrkdwn',
-              text: `:rocket: Started *${escapeMrkdwn(reply.runbook)}* on ${escapeMrkdwn(reply.serviceName)} (${reply.environment}) as run \`${reply.runId}\`. Progress appears in this channel.`,
-            },
-          },
-        ],
+        text: `${reply.runbook} on ${reply.serviceName} (${reply.environment}): run ${reply.runId} (${reply.phase}).`,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
       };
+    }
     case 'refused': {
       const text = reply.suggestion ? `${reply.message} Did you mean \`${reply.suggestion}\`?` : reply.message;
       return {

@@ -1,4 +1,5 @@
 import type { ProgressItem, RunRef, RunReport } from '../../jobs/report.js';
+import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
 import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
 import { statusEmoji } from './status-emoji.js';
@@ -37,7 +38,29 @@ function context(ref: RunRef, extra?: string): Block {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, limits.contextElementText) }] };
 }
 
-/** The live message of a running run: one line per check or step. */
+const cancelButton = (ref: RunRef): Block => ({
+  type: 'actions',
+  block_id: `run:${ref.runId}`,
+  elements: [
+    {
+      type: 'button',
+      action_id: actionIds.cancel,
+      text: { type: 'plain_text', text: 'Cancel' },
+      value: ref.runId,
+      confirm: {
+        title: { type: 'plain_text', text: 'Cancel this run?' },
+        text: {
+          type: 'mrkdwn',
+          text: 'A destructive runbook stops after its current step, never in the middle of one.',
+        },
+        confirm: { type: 'plain_text', text: 'Cancel run' },
+        deny: { type: 'plain_text', text: 'Keep running' },
+      },
+    },
+  ],
+});
+
+/** The live message of a running run: one line per check or step, and a Cancel button. */
 export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): MessageBody {
   const done = items.filter((i) => i.status !== 'pending' && i.status !== 'running').length;
   return {
@@ -48,7 +71,23 @@ export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): 
     blocks: [
       header(ref, ':arrows_counterclockwise:'),
       context(ref, `${done}/${items.length} done`),
-      ...itemSections(items, limits.blocksPerMessage - 2),
+      ...itemSections(items, limits.blocksPerMessage - 3),
+      cancelButton(ref),
+    ],
+  };
+}
+
+/** Replaces the live message when a run was cancelled. */
+export function renderRunCancelled(ref: RunRef, by: string): MessageBody {
+  return {
+    text: truncate(`${ref.runbook} was cancelled by ${by}`, limits.fallbackText),
+    blocks: [
+      header(ref, ':octagonal_sign:'),
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `Cancelled by <@${by}>. Completed steps stay done; nothing else runs.` },
+      },
+      context(ref),
     ],
   };
 }
@@ -104,13 +143,69 @@ export function renderRunFailure(
   };
 }
 
-/** Tells the channel a run stopped and needs a person. */
+/** Tells the channel a run stopped and needs a person, with Retry step / Abort buttons for an approver. */
 export function renderNeedsAttention(ref: RunRef, message: string): MessageBody {
   return {
     text: truncate(`${ref.runbook} needs attention: ${message}`, limits.fallbackText),
     blocks: [
       header(ref, ':raised_hand:'),
-      { type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(message), limits.sectionText) } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `${escapeMrkdwn(message)}\nAn approver decides: retry the step, or abort the run.`,
+            limits.sectionText,
+          ),
+        },
+      },
+      context(ref),
+      {
+        type: 'actions',
+        block_id: `attention:${ref.runId}`,
+        elements: [
+          {
+            type: 'button',
+            action_id: actionIds.retryStep,
+            text: { type: 'plain_text', text: 'Retry step' },
+            style: 'primary',
+            value: ref.runId,
+            confirm: {
+              title: { type: 'plain_text', text: 'Run the interrupted step again?' },
+              text: { type: 'mrkdwn', text: 'Check its effect first: it started once and did not finish.' },
+              confirm: { type: 'plain_text', text: 'Retry step' },
+              deny: { type: 'plain_text', text: 'Back' },
+            },
+          },
+          {
+            type: 'button',
+            action_id: actionIds.abort,
+            text: { type: 'plain_text', text: 'Abort' },
+            style: 'danger',
+            value: ref.runId,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The needs-attention message once a person decided. */
+export function renderAttentionResolved(
+  ref: RunRef,
+  message: string,
+  decision: 'retry' | 'abort',
+  by: string,
+): MessageBody {
+  const verdict = decision === 'retry' ? `<@${by}> chose to retry the step.` : `<@${by}> aborted the run.`;
+  return {
+    text: truncate(`${ref.runbook}: ${verdict}`, limits.fallbackText),
+    blocks: [
+      header(ref, decision === 'retry' ? ':repeat:' : ':octagonal_sign:'),
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(`${escapeMrkdwn(message)}\n${verdict}`, limits.sectionText) },
+      },
       context(ref),
     ],
   };

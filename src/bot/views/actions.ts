@@ -1,0 +1,11 @@
+/** The action_ids of our buttons; listeners are registered for exactly these. */
+export const actionIds = {
+  approve: 'approval_approve',
+  reject: 'approval_reject',
+  cancel: 'run_cancel',
+  retryStep: 'run_retry_step',
+  abort: 'run_abort',
+} as const;
+
+/** The callback_id of the modal that asks for a rejection reason. */
+export const rejectModalCallbackId = 'approval_reject_reason';

@@ -1,0 +1,60 @@
+import type { OpsConfig } from '../config/ops-config.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { approvalViewOf } from './approval-view.js';
+import type { Reporter } from './report.js';
+import { runRefOf } from './run-ref.js';
+
+/** What expiring approvals needs. */
+export interface ExpiryDeps {
+  config: OpsConfig;
+  store: Store;
+  reporter: Reporter;
+  log: Logger;
+}
+
+/**
+ * Expires every pending request past its deadline: marks it expired (each exactly once, whichever instance sweeps),
+ * ends its run as expired, audits it and removes the buttons from its message. Returns how many expired.
+ */
+export async function expireApprovals(deps: ExpiryDeps): Promise<number> {
+  const expired = await deps.store.approvals.expireDue();
+  for (const a of expired) {
+    const run = await deps.store.runs.get(a.run_id);
+    if (!run) continue;
+    await deps.store.runs.finish(run.id, { status: 'expired', error: 'approval expired', from: ['awaiting_approval'] });
+    await deps.store.audit.append({
+      actor: 'system',
+      action: 'approval_expired',
+      decision: 'info',
+      channelId: a.channel_id,
+      service: run.service,
+      environment: run.environment,
+      runId: run.id,
+      detail: { approvalId: a.id, expiresAt: a.expires_at.toISOString() },
+    });
+    if (a.message_ts) {
+      await deps.reporter
+        .approvalUpdated(approvalViewOf(a, runRefOf(run, deps.config)), a.message_ts)
+        .catch((err: unknown) =>
+          deps.log.warn({ err, approvalId: a.id }, 'could not update an expired approval message'),
+        );
+    }
+  }
+  return expired.length;
+}
+
+/** Sweeps for expired approvals every `intervalMs`; returns a stop function. */
+export function startApprovalExpiry(deps: ExpiryDeps, intervalMs: number): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running
+      .then(() => expireApprovals(deps))
+      .catch((err: unknown) => deps.log.warn({ err }, 'approval expiry sweep failed'));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,146 @@
+import { messageOf, UserError } from '../errors.js';
+import { scrubSecrets } from '../log.js';
+import type { Run } from '../store/runs.js';
+import { parsePlan } from './approval-view.js';
+import { withDeadline } from './deadline.js';
+import { type Plan, planChanges, planHash } from './plan.js';
+import { computePlan, requestApproval } from './plan-phase.js';
+import type { ProgressItem } from './report.js';
+import type { ExecutorDeps } from './run-executor.js';
+import { failRun, type PreparedRun, prepareRun, riskOf } from './run-prep.js';
+import type { Runbook } from './runbook.js';
+
+type Deps = ExecutorDeps & { runbooks: ReadonlyMap<string, Runbook<unknown>> };
+
+/** Marks a run cancelled once and says so in its message. */
+async function finishCancelled(deps: Deps, p: PreparedRun): Promise<void> {
+  const current = await deps.store.runs.get(p.run.id);
+  const by = current?.cancel_requested_by ?? p.run.requested_by;
+  if (await deps.store.runs.finish(p.run.id, { status: 'cancelled', error: `cancelled by ${by}` })) {
+    await deps.reporter.runCancelled(p.ref, by);
+  }
+}
+
+/**
+ * For a destructive run: the approved plan, after checking that a fresh plan still matches it. When it no longer
+ * matches, the run asks for approval again (showing what changed) and this returns undefined.
+ */
+async function approvedPlan(
+  deps: Deps,
+  p: PreparedRun,
+  resuming: boolean,
+  signal: AbortSignal,
+): Promise<Plan | undefined> {
+  const approval = await deps.store.approvals.latestForRun(p.run.id);
+  if (!approval || approval.status !== 'approved') {
+    throw new UserError('forbidden', `${p.runbook.name} is destructive and has no approval; refusing to run it.`);
+  }
+  const approved = parsePlan(approval.plan);
+  // A re-delivery after a crash resumes the approved run: its own steps changed the facts (e.g. replicas now 0).
+  if (resuming) return approved;
+  const fresh = await computePlan(deps, p, signal);
+  if (planHash(fresh) === approval.plan_hash) return approved;
+  deps.log.warn({ runId: p.run.id }, 'plan changed since approval; asking again');
+  await requestApproval(deps, p, fresh, {
+    from: ['running'],
+    previous: approval,
+    changes: planChanges(approved, fresh),
+  });
+  return undefined;
+}
+
+/** The execute phase: runs the steps with checkpoints, honouring cancel between steps. */
+export function createStepRunner(deps: Deps) {
+  const { store, reporter } = deps;
+
+  return async function runSteps(queued: Run, _seq: number, signal: AbortSignal): Promise<void> {
+    const run = await store.runs.markStarted(queued.id);
+    if (!run) return;
+    const p = await prepareRun(deps, run);
+    if (!p) return;
+    const log = deps.log.child({ runId: run.id, requestId: run.request_id ?? undefined });
+    if (run.cancel_requested_at) return finishCancelled(deps, p);
+
+    const checkpoints = new Map((await store.steps.list(run.id)).map((c) => [c.name, c]));
+    const destructive = riskOf(p) === 'destructive';
+    let plan: Plan | undefined;
+    if (destructive) {
+      try {
+        plan = await approvedPlan(deps, p, checkpoints.size > 0, signal);
+      } catch (err) {
+        await failRun(deps, p.ref, err, 'plan');
+        return;
+      }
+      if (!plan) return;
+    }
+
+    let items: ProgressItem[] = p.runbook.initialProgress(p.target, p.params);
+    if (!p.ref.messageTs) {
+      p.ref.messageTs = await reporter.runStarted(p.ref, items);
+      await store.runs.setMessageTs(run.id, p.ref.messageTs);
+    }
+
+    const infra = deps.createInfra(p.target);
+    const outputs: Record<string, unknown> = {};
+    let currentStep: string | undefined;
+    try {
+      for (const [ordinal, step] of p.runbook.steps.entries()) {
+        currentStep = step.name;
+        const checkpoint = checkpoints.get(step.name);
+        if (checkpoint?.status === 'succeeded' || checkpoint?.status === 'skipped') {
+          outputs[step.name] = checkpoint.output;
+          log.info({ step: step.name }, 'step already done; skipped on re-delivery');
+          continue;
+        }
+        // Cancel is honoured between steps (the store's flag is the truth; the broadcast only interrupts sooner).
+        if ((await store.runs.get(run.id))?.cancel_requested_at) return await finishCancelled(deps, p);
+        if (checkpoint?.status === 'running' && step.destructive && !step.idempotent) {
+          const message = `Step "${step.title}" started at ${checkpoint.startedAt.toISOString()} but did not finish. It is not repeated automatically.`;
+          await store.runs.setStatus(run.id, 'needs_attention', message);
+          await reporter.runNeedsAttention(p.ref, message);
+          log.warn({ step: step.name }, 'interrupted destructive step needs a person');
+          return;
+        }
+        if (checkpoint) await store.steps.restart(run.id, step.name);
+        else if (!(await store.steps.start(run.id, ordinal, step.name))) {
+          throw new Error(`step ${step.name} was started concurrently by another delivery`);
+        }
+        log.info({ step: step.name }, 'step started');
+        // A destructive runbook's steps are never interrupted by a cancel, only by their own timeout.
+        const outer = destructive ? undefined : signal;
+        const output = await withDeadline(step.name, step.timeoutMs, outer, (stepSignal) =>
+          step.run({
+            runId: run.id,
+            target: p.target,
+            infra,
+            signal: stepSignal,
+            checkTimeoutMs: deps.config.health.checkTimeoutMs,
+            params: p.params,
+            outputs,
+            plan,
+            progress(next) {
+              items = next;
+              reporter.runProgress(p.ref, items);
+            },
+          }),
+        );
+        outputs[step.name] = output;
+        await store.steps.finish(run.id, step.name, { status: 'succeeded', output });
+        log.info({ step: step.name }, 'step finished');
+      }
+      currentStep = undefined;
+      const report = p.runbook.report(p.target, p.params, outputs);
+      if (await store.runs.finish(run.id, { status: 'succeeded', report })) await reporter.runFinished(p.ref, report);
+    } catch (err) {
+      if (currentStep) {
+        await store.steps
+          .finish(run.id, currentStep, { status: 'failed', error: scrubSecrets(messageOf(err)) })
+          .catch((e: unknown) => log.error({ err: e }, 'could not record the failed step'));
+      }
+      if (signal.aborted && (await store.runs.get(run.id))?.cancel_requested_at) await finishCancelled(deps, p);
+      else await failRun(deps, p.ref, err, currentStep);
+    } finally {
+      await infra.close().catch((err: unknown) => log.warn({ err }, 'closing adapters failed'));
+    }
+  };
+}

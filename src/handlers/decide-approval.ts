@@ -27,7 +27,7 @@ export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<
   if (!roleAtLeast(role, 'approver')) {
     await audit('deny', 'forbidden', { ...detail, role });
     return {
-      ephemeral: `Only approvers can approve ${run.runbook}; you are ${role ? `a ${role}` : 'not in any role'}. Ask someone with the approver role.`,
+      ephemeral: `Only approvers can approve ${run.runbook}; you are ${role ? `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}` : 'not in any role'}. Ask someone with the approver role.`,
     };
   }
   let seq: number | undefined;

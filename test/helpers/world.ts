@@ -12,7 +12,13 @@ import { type FakeSlack, type SlackMessageState, slackMessageKey, startFakeSlack
 import { podFixture } from '../support/kube-fixtures.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix, waitUntil } from '../support/services.js';
-import { postSigned, type SignedPostResult, slashCommandBody } from '../support/slack-signing.js';
+import {
+  blockActionBody,
+  postSigned,
+  type SignedPostResult,
+  slashCommandBody,
+  viewSubmissionBody,
+} from '../support/slack-signing.js';
 import { startTlsServer, type TestTlsServer } from '../support/tls-server.js';
 
 /** Users and channels the test config knows. */
@@ -214,6 +220,23 @@ export interface Bot {
     text: string,
     opts?: { user?: string; channel?: string; command?: string; timestamp?: number; secret?: string },
   ): Promise<SignedPostResult>;
+  /** Clicks a button in a channel message as Slack would (signed block_actions). */
+  click(
+    actionId: string,
+    value: string,
+    opts: { user: string; messageTs?: string; channel?: string },
+  ): Promise<SignedPostResult>;
+  /** Submits the reject-reason modal as Slack would (signed view_submission). */
+  submitRejectReason(approvalId: string, reason: string, user: string): Promise<SignedPostResult>;
+  /** Waits for the approval message of a run (the plan with its buttons) and returns its ts and approval id. */
+  approvalMessage(
+    runId: string,
+    opts?: { status?: string; not?: string; timeoutMs?: number },
+  ): Promise<{ ts: string; approvalId: string }>;
+  /** Waits for the run to reach a status. */
+  runStatus(runId: string, status: string, timeoutMs?: number): Promise<void>;
+  /** Ephemeral messages the bot sent a user. */
+  ephemeralsFor(user: string): string[];
   /** Waits for the run's final message (not the live one) and returns it. */
   finalMessage(runId: string, timeoutMs?: number): Promise<SlackMessageState>;
   /** Rows of the store. */
@@ -240,6 +263,7 @@ export async function startBot(
     QUEUE_NAME: 'runbooks',
     QUEUE_PREFIX: queuePrefix,
     SHUTDOWN_TIMEOUT_MS: '5000',
+    APPROVAL_SWEEP_MS: '200',
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
@@ -286,6 +310,53 @@ export async function startBot(
     },
     async query(sql, params) {
       return (await pool.query(sql, params)).rows;
+    },
+    click(actionId, value, o) {
+      const body = blockActionBody({
+        action_id: actionId,
+        value,
+        user_id: o.user,
+        channel_id: o.channel ?? channels.ops,
+        message_ts: o.messageTs ?? '1700000000.000100',
+      });
+      return postSigned(url, signingSecret, body);
+    },
+    submitRejectReason(approvalId, reason, user) {
+      const body = viewSubmissionBody({
+        user_id: user,
+        callback_id: 'approval_reject_reason',
+        private_metadata: JSON.stringify({ approvalId, channelId: channels.ops }),
+        state_values: { reason: { reason: { type: 'plain_text_input', value: reason } } },
+      });
+      return postSigned(url, signingSecret, body);
+    },
+    async approvalMessage(runId, o = {}) {
+      return waitUntil(
+        async () => {
+          const rows = await pool.query<{ id: string; message_ts: string | null; status: string }>(
+            'SELECT id, message_ts, status FROM approvals WHERE run_id = $1 ORDER BY created_at DESC LIMIT 1',
+            [runId],
+          );
+          const row = rows.rows[0];
+          if (!row?.message_ts || (o.status && row.status !== o.status) || row.id === o.not) return undefined;
+          return { ts: row.message_ts, approvalId: row.id };
+        },
+        { timeoutMs: o.timeoutMs ?? 15_000, description: `the approval message of ${runId}` },
+      );
+    },
+    async runStatus(runId, status, timeoutMs = 15_000) {
+      await waitUntil(
+        async () =>
+          (await pool.query<{ status: string }>('SELECT status FROM runs WHERE id = $1', [runId])).rows[0]?.status ===
+          status,
+        { timeoutMs, description: `run ${runId} to be ${status}` },
+      );
+    },
+    ephemeralsFor(user) {
+      return w.slack
+        .callsOf('chat.postEphemeral')
+        .filter((c) => c.body.user === user)
+        .map((c) => String(c.body.text));
     },
     async stop() {
       await instance.stop();

@@ -149,6 +149,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const completedUploads: SlackUpload[] = [];
   let lastTsMicros = 0;
   let fileCounter = 0;
+  let viewCounter = 0;
   let origin = '';
 
   function nextTs(): string {
@@ -354,6 +355,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const user = str(fields.user);
         if (!user || !/^[UW][A-Z0-9]+$/.test(user)) return errorReply('user_not_found');
         return okReply({ user: userObject(user) });
+      }
+      case 'views.open': {
+        // trigger_id is single use in Slack; the fake accepts any non-empty one and echoes the view back.
+        if (!str(fields.trigger_id)) return errorReply('invalid_trigger_id');
+        const view = fields.view;
+        if (typeof view !== 'object' || view === null) return errorReply('invalid_arguments');
+        viewCounter += 1;
+        return okReply({ view: { ...view, id: `V${String(viewCounter).padStart(10, '0')}`, team_id: TEAM_ID } });
       }
       case 'conversations.info': {
         const channel = str(fields.channel);

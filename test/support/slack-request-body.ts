@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { readRequestBody } from './local-http-server.js';
 
 /** Fields that Slack clients send as JSON-encoded strings inside form bodies and that the fake decodes. */
-export const SLACK_JSON_STRING_FIELDS: readonly string[] = ['blocks', 'attachments', 'files', 'metadata'];
+export const SLACK_JSON_STRING_FIELDS: readonly string[] = ['blocks', 'attachments', 'files', 'metadata', 'view'];
 
 /** A Slack request body decoded into fields, plus any binary parts of a multipart body. */
 export interface DecodedSlackBody {

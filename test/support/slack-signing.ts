@@ -186,3 +186,46 @@ export async function postSigned(
   }
   return result;
 }
+
+/** Fields of a modal submission (`view_submission` interaction). */
+export interface ViewSubmissionInput {
+  user_id: string;
+  callback_id: string;
+  private_metadata?: string;
+  /** `state.values`: block_id → action_id → { type, value }. */
+  state_values?: Record<string, Record<string, { type: string; value: string | null }>>;
+  team_id?: string;
+}
+
+/** The form body Slack POSTs when a modal is submitted: `payload=<urlencoded JSON>`. */
+export function viewSubmissionBody(input: ViewSubmissionInput): string {
+  const teamId = input.team_id ?? FAKE_TEAM_ID;
+  const payload = {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'fake-team' },
+    user: {
+      id: input.user_id,
+      username: input.user_id.toLowerCase(),
+      name: input.user_id.toLowerCase(),
+      team_id: teamId,
+    },
+    api_app_id: FAKE_APP_ID,
+    token: FAKE_VERIFICATION_TOKEN,
+    trigger_id: fakeTriggerId(),
+    view: {
+      id: 'V0FAKEVIEW1',
+      team_id: teamId,
+      type: 'modal',
+      callback_id: input.callback_id,
+      private_metadata: input.private_metadata ?? '',
+      hash: '1700000000.fakehash',
+      state: { values: input.state_values ?? {} },
+      app_id: FAKE_APP_ID,
+      bot_id: 'B0FAKEBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+  return new URLSearchParams([['payload', JSON.stringify(payload)]]).toString();
+}

@@ -151,6 +151,11 @@ const environmentSchema = z
       .object({ quorum: z.number().int().min(1).max(10).default(1) })
       .strict()
       .default({ quorum: 1 }),
+    /** Queries that must hold after a restore (and in the monthly restore test). */
+    restore: z
+      .object({ verify: z.array(verifyQuerySchema).max(20).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 

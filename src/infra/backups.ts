@@ -1,6 +1,8 @@
+import type { Readable } from 'node:stream';
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import type { BackupsTarget } from '../config/ops-config.js';
 import { messageOf } from '../errors.js';
+import { deleteObjectKeys, headObject, openObject, uploadObject } from './backup-objects.js';
 
 /** One backup object. */
 export interface BackupObject {
@@ -13,11 +15,48 @@ export interface BackupObject {
 export interface BackupStore {
   readonly bucket: string;
   readonly prefix: string;
-  /** The most recently modified object under the prefix, or undefined when there is none. */
+  /** The most recently modified backup under the prefix (pre-restore safety copies excluded), or undefined. */
   newestBackup(opts?: { signal?: AbortSignal }): Promise<BackupObject | undefined>;
   /** Backups under the prefix, newest first, at most `limit`. */
   listBackups(opts?: { limit?: number; signal?: AbortSignal }): Promise<BackupObject[]>;
+  /** Every object under the prefix, in key order (every ListObjectsV2 page). */
+  listAll(opts?: { signal?: AbortSignal }): Promise<BackupObject[]>;
+  /** The object's size, age and ETag, or undefined when there is no such key. */
+  head(key: string, opts?: { signal?: AbortSignal }): Promise<BackupHead | undefined>;
+  /**
+   * Streams the object. With `ifMatch`, refuses (before any byte) an object whose ETag is not that one, so a
+   * backup replaced after its plan was approved is never read.
+   */
+  openRead(key: string, opts?: { signal?: AbortSignal; ifMatch?: string }): Promise<Readable>;
+  /** Streams `body` to `key` (a multipart upload when large); nothing is left behind when it fails. */
+  upload(key: string, body: Readable, opts?: { signal?: AbortSignal; contentType?: string }): Promise<UploadedObject>;
+  /** Deletes keys under the prefix with DeleteObjects, 1000 per request; refuses any key outside the prefix. */
+  deleteKeys(keys: readonly string[], opts?: { signal?: AbortSignal }): Promise<DeleteOutcome>;
   close(): Promise<void>;
+}
+
+/** One object's metadata from HeadObject. */
+export interface BackupHead {
+  key: string;
+  size: number;
+  lastModified: Date;
+  /** The ETag without quotes. */
+  etag: string;
+}
+
+/** A finished upload. */
+export interface UploadedObject {
+  key: string;
+  /** Bytes uploaded. */
+  size: number;
+  /** The ETag without quotes. */
+  etag: string;
+}
+
+/** What DeleteObjects reported, key by key. */
+export interface DeleteOutcome {
+  deleted: string[];
+  errors: { key: string; code: string; message: string }[];
 }
 
 /** Connects to the configured bucket; `pageSize` is the ListObjectsV2 MaxKeys (S3's default is 1000). */
@@ -73,12 +112,17 @@ export function createBackupStore(
     } while (token);
   }
 
+  const s3 = { client, bucket, prefix };
+
   return {
     bucket,
     prefix,
     async newestBackup(opts = {}) {
       let newest: BackupObject | undefined;
+      const safetyCopies = `${prefix}pre-restore/`;
       await eachObject(opts.signal, (o) => {
+        // A pre-restore safety copy is not the scheduled backup; counting it would hide a stale backup job.
+        if (o.key.startsWith(safetyCopies)) return;
         if (!newest || o.lastModified > newest.lastModified) newest = o;
       });
       return newest;
@@ -90,6 +134,15 @@ export function createBackupStore(
       all.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime());
       return opts.limit === undefined ? all : all.slice(0, opts.limit);
     },
+    async listAll(opts = {}) {
+      const all: BackupObject[] = [];
+      await eachObject(opts.signal, (o) => all.push(o));
+      return all;
+    },
+    head: (key, opts = {}) => headObject(s3, key, opts.signal),
+    openRead: (key, opts = {}) => openObject(s3, key, opts),
+    upload: (key, body, opts = {}) => uploadObject(s3, key, body, opts),
+    deleteKeys: (keys, opts = {}) => deleteObjectKeys(s3, keys, opts.signal),
     async close() {
       client.destroy();
     },

@@ -1,3 +1,5 @@
+import { UserError } from '../errors.js';
+
 /** A step ran past its timeout. Its message is safe to show. */
 export class StepTimeout extends Error {
   constructor(step: string, ms: number) {
@@ -5,6 +7,9 @@ export class StepTimeout extends Error {
     this.name = 'StepTimeout';
   }
 }
+
+/** How long a timed-out step gets to explain itself (a UserError with rollback advice beats a bare timeout). */
+const explainGraceMs = 1000;
 
 /** Races work against its timeout and an outer signal; the work gets a signal aborted by either. */
 export async function withDeadline<T>(
@@ -15,18 +20,27 @@ export async function withDeadline<T>(
 ): Promise<T> {
   const timeout = AbortSignal.timeout(ms);
   const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+  const work = fn(signal);
+  work.catch(() => {});
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () =>
-      reject(
-        timeout.aborted ? new StepTimeout(name, ms) : new Error(`cancelled: ${String(outer?.reason ?? 'aborted')}`),
+    onAbort = () => {
+      if (!timeout.aborted) {
+        reject(new Error(`cancelled: ${String(outer?.reason ?? 'aborted')}`));
+        return;
+      }
+      const grace = new Promise<never>((_r, rej) => setTimeout(() => rej(new StepTimeout(name, ms)), explainGraceMs));
+      Promise.race([work, grace]).then(
+        () => reject(new StepTimeout(name, ms)),
+        (err: unknown) => reject(err instanceof UserError ? err : new StepTimeout(name, ms)),
       );
+    };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => {});
   try {
-    return await Promise.race([fn(signal), aborted]);
+    return await Promise.race([work, aborted]);
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }

@@ -1,7 +1,13 @@
 import type { Runbook } from './runbook.js';
+import { backupNowRunbook } from './runbooks/backup-now.js';
+import { backupPruneRunbook } from './runbooks/backup-prune.js';
 import { healthRunbook } from './runbooks/health.js';
+import { restoreRunbook } from './runbooks/restore.js';
 
 /** Every runbook the bot knows, by command name. Multi-word commands (e.g. `backup now`) use a space. */
 export const runbooks: ReadonlyMap<string, Runbook<unknown>> = new Map<string, Runbook<unknown>>([
   [healthRunbook.name, healthRunbook],
+  [restoreRunbook.name, restoreRunbook],
+  [backupNowRunbook.name, backupNowRunbook],
+  [backupPruneRunbook.name, backupPruneRunbook],
 ]);

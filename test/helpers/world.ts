@@ -244,13 +244,12 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-/** Starts the real bot (ROLE=all by default) on the world. */
-export async function startBot(
+/** The environment a bot (or a spawned worker process) of this world runs with. */
+export function botEnv(
   w: World,
   opts: { queue?: 'redis' | 'postgres'; role?: 'all' | 'bot' | 'worker'; env?: Record<string, string> } = {},
-): Promise<Bot> {
-  const queuePrefix = w.storeSchema.replace(/_/g, '-');
-  const env = loadEnv({
+): Record<string, string> {
+  return {
     ROLE: opts.role ?? 'all',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -261,12 +260,20 @@ export async function startBot(
     ...(opts.queue === 'postgres' ? {} : { REDIS_URL: redisUrl() }),
     STORE_SCHEMA: w.storeSchema,
     QUEUE_NAME: 'runbooks',
-    QUEUE_PREFIX: queuePrefix,
+    QUEUE_PREFIX: w.storeSchema.replace(/_/g, '-'),
     SHUTDOWN_TIMEOUT_MS: '5000',
     APPROVAL_SWEEP_MS: '200',
     LOG_LEVEL: 'silent',
     ...opts.env,
-  });
+  };
+}
+
+/** Starts the real bot (ROLE=all by default) on the world. */
+export async function startBot(
+  w: World,
+  opts: { queue?: 'redis' | 'postgres'; role?: 'all' | 'bot' | 'worker'; env?: Record<string, string> } = {},
+): Promise<Bot> {
+  const env = loadEnv(botEnv(w, opts));
   const instance = await start({
     env,
     config: w.config,

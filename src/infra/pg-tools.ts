@@ -1,0 +1,112 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { messageOf } from '../errors.js';
+import { type RunningTool, startTool } from './child-tool.js';
+import { dbnameConninfo, type PgConnection, parsePgUrl, pgToolEnvironment } from './pg-connection.js';
+
+/** pg_dump's output: plain SQL (restored with psql) or the custom archive (restored with pg_restore). */
+export type DumpFormat = 'plain' | 'custom';
+
+// Restoring takes ACCESS EXCLUSIVE locks; a forgotten session must make it fail clearly, not wait for the step timeout.
+const restoreOptions = { PGOPTIONS: '-c lock_timeout=120000' };
+
+/**
+ * Streams a dump of the database. Plain SQL carries `--clean --if-exists`, so it restores over an existing database;
+ * neither format carries owners or grants, so it restores as any user. The stream ends only after pg_dump exited 0,
+ * and errors with pg_dump's message otherwise; destroying it (or aborting) kills pg_dump.
+ */
+export function dumpDatabase(url: string, opts: { format: DumpFormat; signal?: AbortSignal }): Readable {
+  const conn = parsePgUrl(url);
+  const args =
+    opts.format === 'plain'
+      ? ['--format=plain', '--clean', '--if-exists', '--no-owner', '--no-privileges', '--no-password']
+      : ['--format=custom', '--no-owner', '--no-privileges', '--no-password'];
+  const tool = startTool('pg_dump', args, {
+    env: pgToolEnvironment(conn),
+    signal: opts.signal,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    secrets: [conn.password],
+  });
+  const out = new PassThrough();
+  // Not `end`: stdout closing is not success. The exit code decides whether the stream ends or errors.
+  tool.child.stdout?.pipe(out, { end: false });
+  let finished = false;
+  tool.exited.then(
+    () => {
+      finished = true;
+      out.end();
+    },
+    (err: unknown) => {
+      finished = true;
+      out.destroy(err instanceof Error ? err : new Error(messageOf(err)));
+    },
+  );
+  out.once('close', () => {
+    if (!finished) tool.kill();
+  });
+  return out;
+}
+
+/**
+ * Feeds `source` into the tool's stdin and waits for it. If the source fails (S3 broke off, gunzip found corruption),
+ * the tool is killed BEFORE its stdin is closed: a closed stdin is end-of-input to psql, which would then COMMIT a
+ * half-read dump. Killed, its connection drops and the server rolls the whole transaction back.
+ */
+async function feed(tool: RunningTool, source: Readable): Promise<void> {
+  const stdin = tool.child.stdin;
+  if (!stdin) throw new Error('the tool has no stdin');
+  let sourceError: Error | undefined;
+  // EPIPE when the tool exits early on its own error: its exit code tells that story.
+  stdin.on('error', () => {});
+  source.once('error', (err) => {
+    sourceError ??= err;
+    tool.kill();
+  });
+  source.once('end', () => stdin.end());
+  source.pipe(stdin, { end: false });
+  try {
+    await tool.exited;
+  } catch (err) {
+    source.unpipe(stdin);
+    source.destroy();
+    if (sourceError) throw new Error(`Reading the backup failed: ${sourceError.message}`);
+    throw err;
+  }
+  if (sourceError) throw new Error(`Reading the backup failed: ${sourceError.message}`);
+  // A tool may finish before the last byte (pg_restore stops after the archive's last block): release the download.
+  if (!source.readableEnded) source.destroy();
+}
+
+function restoreTool(tool: string, args: string[], conn: PgConnection, signal: AbortSignal | undefined): RunningTool {
+  return startTool(tool, args, {
+    env: pgToolEnvironment(conn, restoreOptions),
+    signal,
+    stdin: 'pipe',
+    stdout: 'ignore',
+    secrets: [conn.password],
+  });
+}
+
+/** Restores a plain SQL dump with psql in one transaction: it stops at the first error and then changes nothing. */
+export async function restorePlain(url: string, source: Readable, signal?: AbortSignal): Promise<void> {
+  const conn = parsePgUrl(url);
+  const args = ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'];
+  await feed(restoreTool('psql', args, conn, signal), source);
+}
+
+/** Restores a custom-format archive with pg_restore from stdin, in one transaction, over the existing objects. */
+export async function restoreCustom(url: string, source: Readable, signal?: AbortSignal): Promise<void> {
+  const conn = parsePgUrl(url);
+  const args = [
+    '--clean',
+    '--if-exists',
+    '--no-owner',
+    '--no-privileges',
+    '--single-transaction',
+    '--exit-on-error',
+    '--no-password',
+    // Only the database name: host, user and password come from the environment.
+    `--dbname=${dbnameConninfo(conn.database)}`,
+  ];
+  await feed(restoreTool('pg_restore', args, conn, signal), source);
+}

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { ApprovalView, Reporter, RunRef } from '../jobs/report.js';
+import type { ApprovalView, Reporter, ReportFile, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
 import { renderApproval } from './views/approval-message.js';
@@ -179,7 +179,32 @@ export class Outbox implements Reporter {
     const body = renderRunReport(run, report);
     const ts = await this.finalOrPost(run, body);
     const details = renderReportDetails(report);
-    if (details) await this.postMessage(run.channelId, details, ts);
+    if (details) await this.postMessage(run.channelId, details.body, ts);
+    const files = [...(report.files ?? [])];
+    if (details?.truncated) {
+      // The thread message was cut to Slack's limits; the whole detail goes up as a file.
+      files.unshift({
+        filename: `${run.runbook.replace(/\s+/g, '-')}-${run.runId}.txt`,
+        title: `${run.runbook} ${run.runId}: full detail`,
+        content: report.details.map((d) => [d.title, ...d.lines.map((l) => `  ${l}`)].join('\n')).join('\n\n'),
+        encoding: 'utf8',
+      });
+    }
+    for (const f of files) await this.uploadFile(run.channelId, ts, f);
+  }
+
+  /** Uploads a file into a thread (files.uploadV2: getUploadURLExternal, upload, completeUploadExternal). */
+  async uploadFile(channel: string, threadTs: string, file: ReportFile): Promise<void> {
+    const data = Buffer.from(file.content, file.encoding);
+    await this.call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        file: data,
+        filename: file.filename,
+        title: file.title,
+      }),
+    );
   }
 
   /** Failure notice in place of the live message. */
@@ -200,12 +225,16 @@ export class Outbox implements Reporter {
   /** Posts the plan with its buttons; the plan's long detail goes into the thread. */
   async approvalRequested(view: ApprovalView): Promise<string> {
     const ts = await this.postMessage(view.run.channelId, renderApproval(view));
-    for (const d of view.plan.details ?? []) {
-      await this.postMessage(
-        view.run.channelId,
-        renderReportDetails({ status: 'ok', headline: '', items: [], details: [d] }) ?? { text: d.title, blocks: [] },
-        ts,
-      );
+    const details = view.plan.details ?? [];
+    const rendered = renderReportDetails({ status: 'ok', headline: '', items: [], details });
+    if (rendered) await this.postMessage(view.run.channelId, rendered.body, ts);
+    if (rendered?.truncated) {
+      await this.uploadFile(view.run.channelId, ts, {
+        filename: `${view.run.runbook.replace(/\s+/g, '-')}-${view.run.runId}-plan.txt`,
+        title: `Plan of ${view.run.runbook} ${view.run.runId}`,
+        content: details.map((d) => [d.title, ...d.lines.map((l) => `  ${l}`)].join('\n')).join('\n\n'),
+        encoding: 'utf8',
+      });
     }
     return ts;
   }

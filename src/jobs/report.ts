@@ -22,8 +22,19 @@ export interface RunReport {
   status: ReportStatus;
   headline: string;
   items: ProgressItem[];
-  /** Detail sections for the thread reply, each a title with lines. */
+  /** Detail sections for the thread reply, each a title with lines; too long for a message, they become a file. */
   details: { title: string; lines: string[] }[];
+  /** Files for the thread (charts, full listings), uploaded with files.uploadV2. */
+  files?: ReportFile[];
+}
+
+/** A file attached to a report. Binary content (a PNG) is base64, since reports are stored as JSON. */
+export interface ReportFile {
+  filename: string;
+  title: string;
+  /** Text content, or base64 of binary content. */
+  content: string;
+  encoding: 'utf8' | 'base64';
 }
 
 /** What the reporter knows about a run to address its message. */

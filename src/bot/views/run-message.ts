@@ -106,25 +106,42 @@ export function renderRunReport(ref: RunRef, report: RunReport): MessageBody {
   return { text: truncate(`${statusEmoji(report.status)} ${report.headline}`, limits.fallbackText), blocks };
 }
 
-/** The thread reply with a report's detail, split to respect Slack's limits. */
-export function renderReportDetails(report: RunReport): MessageBody | undefined {
+/**
+ * The thread reply with a report's detail, within Slack's limits (50 blocks, 3,000 characters a section, about 12k
+ * characters a message). `truncated` says something was cut, so the caller uploads the whole detail as a file.
+ */
+export function renderReportDetails(report: RunReport): { body: MessageBody; truncated: boolean } | undefined {
   if (report.details.length === 0) return undefined;
   const lines: string[] = [];
   for (const d of report.details) {
     lines.push(`*${escapeMrkdwn(d.title)}*`);
     for (const l of d.lines) lines.push(`• \`${escapeMrkdwn(l.replace(/`/g, "'"))}\``);
   }
+  let truncated = lines.some((l) => l.length > limits.sectionText);
   const sections = packLines(lines, limits.sectionText);
-  const blocks: Block[] = sections
-    .slice(0, limits.blocksPerMessage)
-    .map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
-  if (sections.length > limits.blocksPerMessage) {
-    blocks[blocks.length - 1] = {
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${sections.length - limits.blocksPerMessage + 1} more sections were cut.` }],
-    };
+  const blocks: Block[] = [];
+  let chars = 0;
+  for (const text of sections) {
+    // Leave room for the closing note.
+    if (blocks.length >= limits.blocksPerMessage - 1 || chars + text.length > limits.messageChars) {
+      truncated = true;
+      break;
+    }
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
+    chars += text.length;
   }
-  return { text: truncate(`Details: ${report.details.map((d) => d.title).join('; ')}`, limits.fallbackText), blocks };
+  if (truncated) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'This detail is longer than a Slack message; the full text is attached as a file.' },
+      ],
+    });
+  }
+  return {
+    body: { text: truncate(`Details: ${report.details.map((d) => d.title).join('; ')}`, limits.fallbackText), blocks },
+    truncated,
+  };
 }
 
 /** Replaces the live message when the run failed: a short message and the error id to quote. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,11 @@ import { createQueueBackend, type QueueConnection, type RunQueue, type RunWorker
 import { createRunExecutor } from './jobs/run-executor.js';
 import type { RunTarget } from './jobs/runbook.js';
 import { createLogger, type Logger } from './log.js';
+import { playgroundBanner } from './playground/banner.js';
+import { startDemoTargets, withDefaults } from './playground/demo-targets.js';
+import { playgroundRoster } from './playground/roster.js';
+import { type Playground, startPlayground } from './playground/server.js';
+import { shouldStandInForSlack } from './playground/stand-in.js';
 import { openStoreDb, type StoreDb } from './store/db.js';
 import { startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { migrateStore } from './store/migrate.js';
@@ -38,6 +44,8 @@ export interface Instance {
   /** The HTTP port: /slack/events in HTTP mode, and the probes. */
   port: number;
   queueKind: QueueConnection['kind'];
+  /** The local Slack playground's page, when no Slack setting was given and it stands in for Slack. */
+  playgroundUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -96,12 +104,15 @@ function serveRoutes(routes: ExtraRoute[], port: number, host: string | undefine
 
 /** Starts the bot and/or worker as ROLE says, on the queue backend DESIGN.md describes. */
 export async function start(opts: StartOptions): Promise<Instance> {
-  const { env } = opts;
+  let env = opts.env;
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
-  const config = opts.config ?? loadOpsConfig(resolve(env.OPS_CONFIG ?? 'config/ops.yml'));
-  const slackProblem = missingSlackSettings(env);
+  const configFile = resolve(env.OPS_CONFIG ?? 'config/ops.yml');
+  // Without any Slack setting, the local playground stands where Slack would (issue: zero-setup).
+  const standIn = shouldStandInForSlack(env);
+  const slackProblem = standIn ? undefined : missingSlackSettings(env);
   if (slackProblem) throw new ConfigError(slackProblem);
-  const botToken = env.SLACK_BOT_TOKEN ?? '';
+  // Fail on a bad ops config before starting anything.
+  let config = opts.config ?? loadOpsConfig(configFile);
 
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
@@ -110,10 +121,49 @@ export async function start(opts: StartOptions): Promise<Instance> {
   try {
     let storeUrl = env.DATABASE_URL;
     if (!storeUrl) {
-      const embedded = await startEmbeddedPostgres(resolve(env.DATA_DIR ?? '.data'), log);
+      const dataDir = resolve(env.DATA_DIR ?? '.data');
+      const embedded = await startEmbeddedPostgres(dataDir, log);
       stops.push(() => embedded.stop());
       storeUrl = embedded.url;
+      if (!env.REDIS_URL && !opts.config) {
+        // Nothing configured at all: give the default targets something real on this machine.
+        const demo = await startDemoTargets(dataDir, embedded, log);
+        stops.push(() => demo.close());
+        config = loadOpsConfig(configFile, withDefaults(process.env, demo.env));
+      }
     }
+
+    let playground: Playground | undefined;
+    if (standIn) {
+      // The playground gets credentials made up for this run. The bot is pointed at it like at any Slack
+      // (SLACK_API_URL, signed requests) and can't tell the difference.
+      const roster = playgroundRoster(config);
+      config = roster.config;
+      const signingSecret = randomBytes(32).toString('hex');
+      const playgroundToken = `xoxb-playground-${randomBytes(16).toString('hex')}`;
+      const started = await startPlayground({
+        port: env.PLAYGROUND_PORT,
+        host: env.PLAYGROUND_HOST,
+        signingSecret,
+        botToken: playgroundToken,
+        channel: roster.channel,
+        users: roster.users,
+        commands: Object.values(config.services).map((s) => s.command),
+        log,
+      });
+      playground = started;
+      // Pushed first among the Slack parts, stopped last: the outbox still drains into it at shutdown.
+      stops.push(() => started.close());
+      env = {
+        ...env,
+        SLACK_API_URL: started.apiUrl,
+        SLACK_BOT_TOKEN: playgroundToken,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_APP_TOKEN: undefined,
+      };
+    }
+    const botToken = env.SLACK_BOT_TOKEN ?? '';
+
     const storeDb: StoreDb = openStoreDb(storeUrl, env.STORE_SCHEMA ?? 'thermaliq');
     stops.push(() => storeDb.close());
     const applied = await migrateStore(storeDb);
@@ -210,6 +260,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
       // Stop taking commands first, so nothing new arrives while the worker drains.
       stops.push(() => started.stop());
       port = bot.port;
+      playground?.setBotEventsUrl(`http://127.0.0.1:${bot.port}/slack/events`);
     } else {
       const server = await serveRoutes(probeRoutes(ready), env.PORT, env.HOST);
       stops.push(() => new Promise((r) => server.close(r)));
@@ -220,6 +271,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
     return {
       port,
       queueKind: conn.kind,
+      playgroundUrl: playground?.url,
       stop: () => {
         stopping ??= stopAll();
         return stopping;
@@ -239,6 +291,7 @@ async function main(): Promise<void> {
     const env = loadEnv();
     log = createLogger(env.LOG_LEVEL);
     const instance = await start({ env, log });
+    if (instance.playgroundUrl) process.stdout.write(playgroundBanner(instance.playgroundUrl));
     const logger = log;
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down: no new jobs; running ones get SHUTDOWN_TIMEOUT_MS to finish');

@@ -38,6 +38,9 @@ const envSchema = z.object({
     z.string().startsWith('xapp-', { message: 'expected an app-level token starting with xapp-' }).optional(),
   ),
   SLACK_API_URL: optionalString.pipe(z.url({ message: 'expected a URL such as https://slack.com/api/' }).optional()),
+  /** The local Slack playground (started when no Slack setting is given): its port, and its bind address. */
+  PLAYGROUND_PORT: intFrom(3001, 0, 65535),
+  PLAYGROUND_HOST: optionalString,
   REDIS_URL: optionalString.pipe(
     z
       .string()

@@ -12,6 +12,13 @@ const optional = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** A boolean that may come from `${VAR}` interpolation as the text "true" or "false". */
+const flag = (def: boolean) =>
+  z.preprocess(
+    (v) => (v === 'true' ? true : v === 'false' ? false : v === '' ? undefined : v),
+    z.boolean().default(def),
+  );
+
 const optionalUrl = (schemes: RegExp, example: string) =>
   optional.pipe(
     z
@@ -37,12 +44,12 @@ const clusterSchema = z
     server: optionalUrl(/^https?:\/\//, 'https://10.0.0.1:6443'),
     token: optional,
     caFile: optional,
-    skipTLSVerify: z.boolean().default(false),
+    skipTLSVerify: flag(false),
     /** Path to a kubeconfig file, and optionally the context in it. */
     kubeconfig: optional,
     context: optional,
     /** Use the pod's service account. */
-    inCluster: z.boolean().default(false),
+    inCluster: flag(false),
   })
   .strict();
 
@@ -91,7 +98,7 @@ const backupsSchema = z
       }),
     endpoint: optionalUrl(/^https?:\/\//, 'https://s3.eu-west-1.amazonaws.com'),
     region: z.string().default('us-east-1'),
-    forcePathStyle: z.boolean().default(false),
+    forcePathStyle: flag(false),
     accessKeyId: optional,
     secretAccessKey: optional,
     /** How long backups are kept; `backup prune` deletes what falls outside. THERMALIQ guide: 30 d / 90 d / 1 y. */

@@ -31,7 +31,8 @@ const noStack = /\n\s+at .+:\d+:\d+/;
 
 describe('booting with bad or missing settings', () => {
   it('says exactly which Slack credentials are missing and how to get them, without a stack trace', async () => {
-    const { code, stderr } = await boot({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
+    // ROLE=bot: with ROLE=all and no Slack setting at all, the playground would stand in for Slack instead.
+    const { code, stderr } = await boot({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', ROLE: 'bot' });
     expect(code).toBe(1);
     expect(stderr).toContain('SLACK_BOT_TOKEN');
     expect(stderr).toContain('SLACK_SIGNING_SECRET');

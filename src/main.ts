@@ -16,8 +16,10 @@ import { createInfra } from './infra/infra.js';
 import { startApprovalExpiry } from './jobs/approval-expiry.js';
 import { createCancelBus } from './jobs/cancel-bus.js';
 import { createQueueBackend, type QueueConnection, type RunQueue, type RunWorker } from './jobs/queue.js';
+import { runbooks } from './jobs/registry.js';
 import { createRunExecutor } from './jobs/run-executor.js';
 import type { RunTarget } from './jobs/runbook.js';
+import { syncSchedules, validateSchedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './log.js';
 import { playgroundBanner } from './playground/banner.js';
 import { startDemoTargets, withDefaults } from './playground/demo-targets.js';
@@ -182,6 +184,8 @@ export async function start(opts: StartOptions): Promise<Instance> {
     await backend.prepare();
     const queue: RunQueue = backend.createQueue();
     stops.push(() => queue.close());
+    validateSchedules(config, runbooks);
+    await syncSchedules(queue, config, log.child({ component: 'schedules' }));
     log.info({ queue: conn.kind }, 'queue backend ready');
 
     const slack = new WebClient(botToken, {
@@ -205,6 +209,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
         reporter: outbox,
         log: log.child({ component: 'worker' }),
         createInfra: infraFor,
+        lateAfterMs: env.SCHEDULE_LATE_AFTER_MS,
       });
       const w = backend.createWorker(execute, {
         concurrency: env.WORKER_CONCURRENCY,

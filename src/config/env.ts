@@ -78,6 +78,8 @@ const envSchema = z.object({
   /** BullMQ lock TTL: a crashed worker's job is handed to another after about this long. */
   WORKER_LOCK_DURATION_MS: intFrom(30_000, 500, 600_000),
   WORKER_STALLED_INTERVAL_MS: intFrom(30_000, 250, 600_000),
+  /** A schedule tick run this long after its fire time (every instance was down) is posted marked as late. */
+  SCHEDULE_LATE_AFTER_MS: intFrom(60_000, 100, 86_400_000),
   /** How often each instance sweeps for expired approval requests. */
   APPROVAL_SWEEP_MS: intFrom(15_000, 100, 600_000),
   JOB_RETENTION_COMPLETED: intFrom(1000, 0, 1_000_000),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, messageOf } from '../errors.js';
@@ -180,6 +181,50 @@ const serviceSchema = z
   })
   .strict();
 
+/** A cron expression BullMQ's parser accepts (5 fields, or 6 with seconds; `0#1` = first Sunday). */
+const cronPattern = z.string().refine(
+  (p) => {
+    try {
+      CronExpressionParser.parse(p, { tz: 'UTC' });
+      return p.trim().split(/\s+/).length >= 5;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a cron expression such as "0 9 * * *" (minute hour day month weekday)' },
+);
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as UTC or Europe/Berlin' },
+);
+
+const scheduleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, { message: 'expected a lowercase name such as daily-digest' }),
+    cron: cronPattern,
+    tz: timeZone.default('UTC'),
+    /** The runbook to run, as its command words (e.g. "digest daily"). */
+    run: z.string().min(1),
+    service: z.string(),
+    environment: z.string().optional(),
+    /** Where to post; empty disables the schedule (so `${VAR:-}` can leave it off). */
+    channel: z
+      .string()
+      .regex(/^([CG][A-Z0-9]{2,})?$/, { message: 'expected a channel ID (C…/G…)' })
+      .default(''),
+    /** Post only when something is warn or fail. */
+    quiet: flag(false),
+  })
+  .strict();
+
 const memberId = z
   .string()
   .regex(/^([UWS][A-Z0-9]{2,}|\*)$/, { message: 'expected a Slack user ID (U…/W…), a user-group ID (S…) or "*"' });
@@ -217,6 +262,8 @@ const opsConfigSchema = z
       .default({ expiryMinutes: 30 }),
     /** Seconds a resolved user-group membership is cached. */
     usergroupCacheSeconds: z.number().int().min(0).max(86_400).default(300),
+    /** Cron schedules of runbooks (the guides' daily, weekly and monthly rhythm). */
+    schedules: z.array(scheduleSchema).max(50).default([]),
     health: z
       .object({
         /** Per-check timeout. */
@@ -246,6 +293,27 @@ const opsConfigSchema = z
         });
       }
     }
+    const names = new Set<string>();
+    cfg.schedules.forEach((sched, i) => {
+      if (names.has(sched.name)) {
+        ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: `${sched.name} is used twice` });
+      }
+      names.add(sched.name);
+      const svc = cfg.services[sched.service];
+      if (!svc) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'service'],
+          message: `expected one of the services: ${Object.keys(cfg.services).join(', ')}`,
+        });
+      } else if (sched.environment && !(sched.environment in svc.environments)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'environment'],
+          message: `expected one of the environments: ${Object.keys(svc.environments).join(', ')}`,
+        });
+      }
+    });
     if (Object.keys(cfg.services).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['services'], message: 'expected at least one service' });
     }
@@ -267,6 +335,8 @@ export type BackupsTarget = z.infer<typeof backupsSchema>;
 export type PrometheusTarget = z.infer<typeof prometheusSchema>;
 /** A query that must hold after a restore. */
 export type VerifyQuery = z.infer<typeof verifyQuerySchema>;
+/** A cron schedule of a runbook. */
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 /** The role names, weakest first. */
 export const roleNames = ['viewer', 'operator', 'approver', 'admin'] as const;
 /** A role name. */

@@ -4,7 +4,10 @@ import pg from 'pg';
 
 /** The data of a run job: the run id and which delivery it is; everything else is read from the store. */
 export interface RunJobData {
+  /** Empty for a scheduler's tick, which carries `schedule` instead. */
   runId: string;
+  /** The schedule (from the ops config) whose tick this job is. */
+  schedule?: string;
   /** 0 for the first job of a run; each approval or retry queues the run again with the next number. */
   seq?: number;
 }
@@ -32,6 +35,12 @@ export interface RunQueue {
   enqueue(runId: string, seq?: number): Promise<void>;
   /** Jobs waiting, delayed or active. */
   depth(): Promise<{ waiting: number; active: number; delayed: number }>;
+  /** Creates or updates a cron job scheduler by id; its ticks arrive as jobs with `{ schedule }`. */
+  upsertSchedule(id: string, cron: { pattern: string; tz: string }, schedule: string): Promise<void>;
+  /** Removes a job scheduler; false when it did not exist. */
+  removeSchedule(id: string): Promise<boolean>;
+  /** Every job scheduler on the queue. */
+  listSchedules(): Promise<ScheduleInfo[]>;
   close(): Promise<void>;
 }
 
@@ -47,7 +56,23 @@ export interface RunWorker {
 }
 
 /** The processor the worker runs: gets the run id and an AbortSignal for cancel. */
-export type RunProcessor = (data: RunJobData, signal: AbortSignal) => Promise<void>;
+export type RunProcessor = (data: RunJobData, signal: AbortSignal, meta: JobMeta) => Promise<void>;
+
+/** Facts about the job itself. */
+export interface JobMeta {
+  jobId?: string;
+  /** When the job was meant to run (a scheduler tick's fire time), in epoch ms. */
+  scheduledFor: number;
+}
+
+/** A job scheduler as the queue reports it. */
+export interface ScheduleInfo {
+  id: string;
+  pattern?: string;
+  tz?: string;
+  /** Next fire time, epoch ms. */
+  next?: number;
+}
 
 /** Worker options we set. */
 export interface WorkerOptions {
@@ -90,6 +115,16 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
   /** Only the queue calls we actually use, so both backends' classes fit. */
   interface QueueLike {
     add(name: string, data: RunJobData, opts: object): Promise<unknown>;
+    upsertJobScheduler(
+      id: string,
+      repeat: { pattern: string; tz: string },
+      template: { name: string; data: RunJobData; opts: object },
+    ): Promise<unknown>;
+    removeJobScheduler(id: string): Promise<boolean>;
+    getJobSchedulers(
+      start?: number,
+      end?: number,
+    ): Promise<{ key: string; id?: string | null; pattern?: string; tz?: string; next?: number }[]>;
     getJobCounts(...types: string[]): Promise<Record<string, number>>;
     close(): Promise<void>;
   }
@@ -147,6 +182,28 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
         async enqueue(runId, seq = 0) {
           await queue.add(jobName, { runId, seq }, { ...jobOptions, jobId: jobIdFor(runId, seq) });
         },
+        async upsertSchedule(id, cron, schedule) {
+          await queue.upsertJobScheduler(
+            id,
+            { pattern: cron.pattern, tz: cron.tz },
+            {
+              name: 'schedule',
+              data: { runId: '', schedule },
+              opts: {
+                attempts: 1,
+                removeOnComplete: jobOptions.removeOnComplete,
+                removeOnFail: jobOptions.removeOnFail,
+              },
+            },
+          );
+        },
+        removeSchedule(id) {
+          return queue.removeJobScheduler(id);
+        },
+        async listSchedules() {
+          const all = await queue.getJobSchedulers(0, -1);
+          return all.map((s) => ({ id: s.id ?? s.key, pattern: s.pattern, tz: s.tz, next: s.next }));
+        },
         async depth() {
           const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
           return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
@@ -168,7 +225,10 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
         const cancel = new AbortController();
         running.set(job.data.runId, cancel);
         try {
-          await processor(job.data, signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal);
+          await processor(job.data, signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal, {
+            jobId: job.id,
+            scheduledFor: job.timestamp + (job.opts.delay ?? 0),
+          });
         } finally {
           running.delete(job.data.runId);
           active -= 1;

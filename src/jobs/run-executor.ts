@@ -4,10 +4,11 @@ import type { Logger } from '../log.js';
 import type { Run } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { createPlanPhase } from './plan-phase.js';
-import type { RunJobData } from './queue.js';
+import type { JobMeta, RunJobData } from './queue.js';
 import { runbooks } from './registry.js';
 import type { Reporter } from './report.js';
 import type { Runbook, RunTarget } from './runbook.js';
+import { runForTick } from './schedules.js';
 import { createStepRunner } from './step-runner.js';
 
 /** What the executor needs; main.ts supplies it. */
@@ -20,6 +21,8 @@ export interface ExecutorDeps {
   createInfra(target: RunTarget): Infra;
   /** The runbooks by name; defaults to the registry. */
   runbooks?: ReadonlyMap<string, Runbook<unknown>>;
+  /** A scheduler tick this much after its fire time is reported as late. */
+  lateAfterMs?: number;
 }
 
 const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'rejected', 'expired']);
@@ -35,7 +38,13 @@ export function createRunExecutor(deps: ExecutorDeps) {
   const planPhase = createPlanPhase(full);
   const runSteps = createStepRunner(full);
 
-  return async function executeRun(data: RunJobData, signal: AbortSignal): Promise<void> {
+  return async function executeRun(data: RunJobData, signal: AbortSignal, meta?: JobMeta): Promise<void> {
+    if (data.schedule) {
+      // A scheduler tick: make (at most) one run for it, then run it in this same job.
+      const runId = await runForTick(deps, data.schedule, meta ?? { scheduledFor: Date.now() });
+      if (runId) await executeRun({ runId }, signal);
+      return;
+    }
     const run: Run | undefined = await deps.store.runs.get(data.runId);
     if (!run || finalStatuses.has(run.status)) {
       deps.log.info({ runId: data.runId, status: run?.status }, 'run is final or unknown; delivery ignored');

@@ -5,12 +5,18 @@ import { parsePlan } from './approval-view.js';
 import { withDeadline } from './deadline.js';
 import { type Plan, planChanges, planHash } from './plan.js';
 import { computePlan, requestApproval } from './plan-phase.js';
-import type { ProgressItem } from './report.js';
+import type { ProgressItem, RunReport } from './report.js';
 import type { ExecutorDeps } from './run-executor.js';
 import { failRun, type PreparedRun, prepareRun, riskOf } from './run-prep.js';
 import type { Runbook } from './runbook.js';
 
 type Deps = ExecutorDeps & { runbooks: ReadonlyMap<string, Runbook<unknown>> };
+
+/** A scheduled report that comes after its tick (every instance was down) says so, once. */
+function markLate(run: Run, report: RunReport): RunReport {
+  if (!run.late || !run.scheduled_for) return report;
+  return { ...report, headline: `Late: scheduled for ${run.scheduled_for.toISOString()}. ${report.headline}` };
+}
 
 /** Marks a run cancelled once and says so in its message. */
 async function finishCancelled(deps: Deps, p: PreparedRun): Promise<void> {
@@ -75,7 +81,9 @@ export function createStepRunner(deps: Deps) {
     }
 
     let items: ProgressItem[] = p.runbook.initialProgress(p.target, p.params);
-    if (!p.ref.messageTs) {
+    // Scheduled digests post only their report; a live message would be noise at 09:00 every day.
+    const live = run.delivery === 'live';
+    if (live && !p.ref.messageTs) {
       p.ref.messageTs = await reporter.runStarted(p.ref, items);
       await store.runs.setMessageTs(run.id, p.ref.messageTs);
     }
@@ -120,7 +128,7 @@ export function createStepRunner(deps: Deps) {
             plan,
             progress(next) {
               items = next;
-              reporter.runProgress(p.ref, items);
+              if (live) reporter.runProgress(p.ref, items);
             },
           }),
         );
@@ -129,8 +137,11 @@ export function createStepRunner(deps: Deps) {
         log.info({ step: step.name }, 'step finished');
       }
       currentStep = undefined;
-      const report = p.runbook.report(p.target, p.params, outputs);
-      if (await store.runs.finish(run.id, { status: 'succeeded', report })) await reporter.runFinished(p.ref, report);
+      const report = markLate(run, p.runbook.report(p.target, p.params, outputs));
+      const silent = run.delivery === 'quiet' && (report.status === 'ok' || report.status === 'skipped');
+      if ((await store.runs.finish(run.id, { status: 'succeeded', report })) && !silent) {
+        await reporter.runFinished(p.ref, report);
+      }
     } catch (err) {
       if (currentStep) {
         await store.steps

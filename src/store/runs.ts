@@ -40,6 +40,11 @@ const runRow = z.object({
   cancel_requested_by: z.string().nullable(),
   cancel_requested_at: z.date().nullable(),
   job_seq: z.number(),
+  delivery: z.enum(['live', 'final', 'quiet']),
+  schedule_name: z.string().nullable(),
+  scheduled_for: z.date().nullable(),
+  late: z.boolean(),
+  rerun_of: z.string().nullable(),
   created_at: z.date(),
   started_at: z.date().nullable(),
   finished_at: z.date().nullable(),
@@ -66,6 +71,9 @@ export interface NewRun {
   channelId: string;
   requestId?: string;
   dryRun?: boolean;
+  delivery?: 'live' | 'final' | 'quiet';
+  schedule?: { name: string; scheduledFor: Date; late: boolean };
+  rerunOf?: string;
 }
 
 function toRun(row: unknown): Run {
@@ -80,8 +88,9 @@ export class RunStore {
   /** Inserts a run. */
   async create(run: NewRun): Promise<Run> {
     const res = await this.q.query(
-      `INSERT INTO runs (id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id, dry_run)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING *`,
+      `INSERT INTO runs (id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id,
+                         dry_run, delivery, schedule_name, scheduled_for, late, rerun_of)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING *`,
       [
         run.id,
         run.service,
@@ -94,9 +103,33 @@ export class RunStore {
         run.channelId,
         run.requestId ?? null,
         run.dryRun ?? false,
+        run.delivery ?? 'live',
+        run.schedule?.name ?? null,
+        run.schedule?.scheduledFor ?? null,
+        run.schedule?.late ?? false,
+        run.rerunOf ?? null,
       ],
     );
     return toRun(res.rows[0]);
+  }
+
+  /**
+   * Creates the run of one schedule tick, unless that tick already has one (a re-delivered tick job); returns the
+   * new run, or undefined when it existed.
+   */
+  async createForTick(run: NewRun & { schedule: NonNullable<NewRun['schedule']> }): Promise<Run | undefined> {
+    const existing = await this.q.query('SELECT 1 FROM runs WHERE schedule_name = $1 AND scheduled_for = $2', [
+      run.schedule.name,
+      run.schedule.scheduledFor,
+    ]);
+    if ((existing.rowCount ?? 0) > 0) return undefined;
+    try {
+      return await this.create(run);
+    } catch (err) {
+      // Two deliveries of the same tick raced; the unique index let exactly one through.
+      if (err instanceof Error && 'code' in err && err.code === '23505') return undefined;
+      throw err;
+    }
   }
 
   /** The run, or undefined. */

@@ -34,7 +34,10 @@ function header(ref: RunRef, prefix: string): Block {
 }
 
 function context(ref: RunRef, extra?: string): Block {
-  const text = `Requested by <@${ref.requestedBy}> · run \`${ref.runId}\`${extra ? ` · ${extra}` : ''}`;
+  const who = ref.requestedBy.startsWith('schedule:')
+    ? `Scheduled (${ref.requestedBy.slice('schedule:'.length)})`
+    : `Requested by <@${ref.requestedBy}>`;
+  const text = `${who} · run \`${ref.runId}\`${extra ? ` · ${extra}` : ''}`;
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, limits.contextElementText) }] };
 }
 

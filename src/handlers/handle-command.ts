@@ -1,92 +1,15 @@
-import type { OpsConfig, RoleName } from '../config/ops-config.js';
 import { serviceForCommand } from '../config/ops-config.js';
 import { resolveTarget } from '../config/targets.js';
-import { messageOf, UserError, type UserErrorCode } from '../errors.js';
-import type { Infra } from '../infra/infra.js';
-import { StepTimeout, withDeadline } from '../jobs/deadline.js';
-import type { RunQueue } from '../jobs/queue.js';
+import { UserError, type UserErrorCode } from '../errors.js';
 import { runbooks } from '../jobs/registry.js';
-import type { Risk, Runbook, RunTarget } from '../jobs/runbook.js';
-import { type Logger, scrubSecrets } from '../log.js';
-import { type AuditEvent, AuditLog } from '../store/audit.js';
-import { newRunId, RunStore } from '../store/runs.js';
-import type { Store } from '../store/store.js';
+import type { Runbook, RunTarget } from '../jobs/runbook.js';
+import type { AuditEvent } from '../store/audit.js';
+import type { CommandDeps, CommandInput, CommandReply } from './command-types.js';
 import { matchCommand, nearestCommand, tokenize } from './parse-command.js';
-import { channelAllowed, type GroupDirectory, roleAtLeast, roleOf } from './policy.js';
+import { channelAllowed, roleAtLeast, roleOf } from './policy.js';
+import { requestRun } from './request-run.js';
 
-/** A slash command as the bot received it. */
-export interface CommandInput {
-  command: string;
-  text: string;
-  userId: string;
-  channelId: string;
-  requestId?: string;
-}
-
-/** One line of help. */
-export interface HelpEntry {
-  usage: string;
-  summary: string;
-  risk: Risk;
-  examples: string[];
-}
-
-/** What the user is told right away (ephemerally); the bot renders it. */
-export type CommandReply =
-  | { kind: 'help'; command: string; serviceName: string; role: RoleName; entries: HelpEntry[]; environments: string[] }
-  | { kind: 'refused'; code: UserErrorCode; message: string; suggestion?: string }
-  | {
-      kind: 'accepted';
-      runId: string;
-      runbook: string;
-      environment: string;
-      serviceName: string;
-      /** running: queued now; planning: a plan is computed and posted for approval; dry_run: the plan only. */
-      phase: 'running' | 'planning' | 'dry_run';
-    };
-
-/** What handling a command needs. */
-export interface CommandDeps {
-  config: OpsConfig;
-  store: Store;
-  queue: RunQueue;
-  groups: GroupDirectory;
-  log: Logger;
-  /** Adapters for validating arguments against reality (e.g. the backup exists). */
-  createInfra(target: RunTarget): Infra;
-}
-
-/** Arguments are checked against reality within the ack window; past this the command is refused, not hung. */
-const validateDeadlineMs = 1500;
-
-/** Runs a runbook's `validate`; returns the user-facing reason it failed, if it did. */
-async function validateAgainstReality(
-  deps: CommandDeps,
-  runbook: Runbook<unknown>,
-  target: RunTarget,
-  params: unknown,
-): Promise<string | undefined> {
-  const validate = runbook.validate;
-  if (!validate) return undefined;
-  const infra = deps.createInfra(target);
-  try {
-    await withDeadline('validate', validateDeadlineMs, undefined, (signal) =>
-      validate.call(
-        runbook,
-        { runId: 'validation', target, infra, signal, checkTimeoutMs: validateDeadlineMs },
-        params,
-      ),
-    );
-    return undefined;
-  } catch (err) {
-    if (err instanceof UserError) return err.message;
-    if (err instanceof StepTimeout) return `Could not check the arguments in time (${runbook.name}); try again.`;
-    deps.log.warn({ err, runbook: runbook.name }, 'argument validation failed');
-    return `Could not check the arguments against ${target.service.displayName} (${target.environment}): ${scrubSecrets(messageOf(err))}`;
-  } finally {
-    await infra.close().catch(() => {});
-  }
-}
+export type { CommandDeps, CommandInput, CommandReply, HelpEntry } from './command-types.js';
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
 
@@ -199,55 +122,18 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
       audit,
     );
   }
-  const risk = runbook.riskFor ? runbook.riskFor(target, parsed.data) : runbook.risk;
-  const dryRun = dryRunFlag === true;
-  if (dryRun && risk !== 'destructive') {
-    return refuse(
-      'invalid_arguments',
-      `--dry-run is for destructive runbooks; ${runbook.name} changes nothing without approval anyway.`,
-      audit,
-    );
-  }
-  if (runbook.validate) {
-    const problem = await validateAgainstReality(deps, runbook, target, parsed.data);
-    if (problem) return refuse('invalid_arguments', problem, audit);
-  }
-
-  const runId = newRunId();
-  await store.db.tx(async (client) => {
-    await new RunStore(client).create({
-      id: runId,
-      service: svc.key,
-      environment,
-      runbook: runbook.name,
-      params: toRecord(parsed.data),
-      risk,
-      // A destructive run is planned by a worker first, then waits for approval.
-      status: risk === 'destructive' ? 'planning' : 'queued',
-      dryRun,
-      requestedBy: input.userId,
-      channelId: input.channelId,
-      requestId: input.requestId,
-    });
-    await new AuditLog(client).append({ ...base, ...audit, decision: 'allow', runId, detail: { role, risk, dryRun } });
-  });
-  try {
-    await deps.queue.enqueue(runId);
-  } catch (err) {
-    // The run is recorded but no worker will ever see it: close it, so history shows what happened.
-    await store.runs.finish(runId, { status: 'failed', error: 'the job queue did not accept the run' }).catch(() => {});
-    throw err;
-  }
-  return {
-    kind: 'accepted',
-    runId,
-    runbook: runbook.name,
-    environment,
+  return requestRun(deps, {
+    serviceKey: svc.key,
     serviceName: svc.service.displayName,
-    phase: risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning',
-  };
-}
-
-function toRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+    runbook,
+    target,
+    params: parsed.data,
+    dryRun: dryRunFlag === true,
+    userId: input.userId,
+    channelId: input.channelId,
+    requestId: input.requestId,
+    role,
+    refuse: (code: UserErrorCode, message: string) => refuse(code, message, audit),
+    audit: { ...base, ...audit },
+  });
 }

@@ -1,0 +1,126 @@
+import type { RoleName } from '../config/ops-config.js';
+import { messageOf, UserError, type UserErrorCode } from '../errors.js';
+import { StepTimeout, withDeadline } from '../jobs/deadline.js';
+import type { Runbook, RunTarget } from '../jobs/runbook.js';
+import { scrubSecrets } from '../log.js';
+import { type AuditEvent, AuditLog } from '../store/audit.js';
+import { newRunId, RunStore } from '../store/runs.js';
+import type { CommandDeps, CommandReply } from './command-types.js';
+
+/** Arguments are checked against reality within the ack window; past this the command is refused, not hung. */
+const validateDeadlineMs = 1500;
+
+/** Runs a runbook's `validate`; returns the user-facing reason it failed, if it did. */
+async function validateAgainstReality(
+  deps: CommandDeps,
+  runbook: Runbook<unknown>,
+  target: RunTarget,
+  params: unknown,
+): Promise<string | undefined> {
+  const validate = runbook.validate;
+  if (!validate) return undefined;
+  const infra = deps.createInfra(target);
+  try {
+    await withDeadline('validate', validateDeadlineMs, undefined, (signal) =>
+      validate.call(
+        runbook,
+        { runId: 'validation', target, infra, signal, checkTimeoutMs: validateDeadlineMs },
+        params,
+      ),
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof UserError) return err.message;
+    if (err instanceof StepTimeout) return `Could not check the arguments in time (${runbook.name}); try again.`;
+    deps.log.warn({ err, runbook: runbook.name }, 'argument validation failed');
+    return `Could not check the arguments against ${target.service.displayName} (${target.environment}): ${scrubSecrets(messageOf(err))}`;
+  } finally {
+    await infra.close().catch(() => {});
+  }
+}
+
+/** A validated request to run a runbook, from a slash command or a Re-run click. */
+export interface RunRequest {
+  serviceKey: string;
+  serviceName: string;
+  runbook: Runbook<unknown>;
+  target: RunTarget;
+  /** Params that passed the runbook's schema. */
+  params: unknown;
+  dryRun: boolean;
+  userId: string;
+  channelId: string;
+  requestId?: string;
+  role: RoleName | undefined;
+  rerunOf?: string;
+  /** Refuses (and audits the refusal). */
+  refuse(code: UserErrorCode, message: string): Promise<CommandReply>;
+  /** The audit fields of this request. */
+  audit: Omit<AuditEvent, 'decision'>;
+}
+
+/**
+ * Checks the request against reality, then records the run and its audit entry in one transaction and enqueues it.
+ * A destructive run is recorded as `planning`: a worker computes its plan and asks for approval.
+ */
+export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<CommandReply> {
+  const { store } = deps;
+  const { runbook, target } = req;
+  const environment = target.environment;
+  const risk = runbook.riskFor ? runbook.riskFor(target, req.params) : runbook.risk;
+  const dryRun = req.dryRun;
+  if (dryRun && risk !== 'destructive') {
+    return req.refuse(
+      'invalid_arguments',
+      `--dry-run is for destructive runbooks; ${runbook.name} changes nothing without approval anyway.`,
+    );
+  }
+  if (runbook.validate) {
+    const problem = await validateAgainstReality(deps, runbook, target, req.params);
+    if (problem) return req.refuse('invalid_arguments', problem);
+  }
+
+  const runId = newRunId();
+  await store.db.tx(async (client) => {
+    await new RunStore(client).create({
+      id: runId,
+      service: req.serviceKey,
+      environment,
+      runbook: runbook.name,
+      params: toRecord(req.params),
+      risk,
+      // A destructive run is planned by a worker first, then waits for approval.
+      status: risk === 'destructive' ? 'planning' : 'queued',
+      dryRun,
+      requestedBy: req.userId,
+      channelId: req.channelId,
+      requestId: req.requestId,
+      rerunOf: req.rerunOf,
+    });
+    await new AuditLog(client).append({
+      ...req.audit,
+      decision: 'allow',
+      runId,
+      detail: { role: req.role, risk, dryRun, rerunOf: req.rerunOf },
+    });
+  });
+  try {
+    await deps.queue.enqueue(runId);
+  } catch (err) {
+    // The run is recorded but no worker will ever see it: close it, so history shows what happened.
+    await store.runs.finish(runId, { status: 'failed', error: 'the job queue did not accept the run' }).catch(() => {});
+    throw err;
+  }
+  return {
+    kind: 'accepted',
+    runId,
+    runbook: runbook.name,
+    environment,
+    serviceName: req.serviceName,
+    phase: risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning',
+  };
+}
+
+function toRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+}

@@ -5,6 +5,7 @@ import type { RunQueue } from '../jobs/queue.js';
 import type { Risk, RunTarget } from '../jobs/runbook.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import type { RunDetail, RunSummary, ScheduleSummary } from './history.js';
 import type { GroupDirectory } from './policy.js';
 
 /** A slash command as the bot received it. */
@@ -28,6 +29,9 @@ export interface HelpEntry {
 export type CommandReply =
   | { kind: 'help'; command: string; serviceName: string; role: RoleName; entries: HelpEntry[]; environments: string[] }
   | { kind: 'refused'; code: UserErrorCode; message: string; suggestion?: string }
+  | { kind: 'runs'; serviceName: string; runs: RunSummary[] }
+  | { kind: 'run'; serviceName: string; run: RunDetail }
+  | { kind: 'schedules'; serviceName: string; schedules: ScheduleSummary[] }
   | {
       kind: 'accepted';
       runId: string;

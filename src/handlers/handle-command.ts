@@ -5,11 +5,37 @@ import { runbooks } from '../jobs/registry.js';
 import type { Runbook, RunTarget } from '../jobs/runbook.js';
 import type { AuditEvent } from '../store/audit.js';
 import type { CommandDeps, CommandInput, CommandReply } from './command-types.js';
+import { historyCommand, historyCommands } from './history.js';
 import { matchCommand, nearestCommand, tokenize } from './parse-command.js';
 import { channelAllowed, roleAtLeast, roleOf } from './policy.js';
 import { requestRun } from './request-run.js';
 
 export type { CommandDeps, CommandInput, CommandReply, HelpEntry } from './command-types.js';
+
+/** The history commands as help lists them (read-only, for every role). */
+const historyHelp = [
+  {
+    usage: 'runs [n] [--runbook NAME] [--user @someone]',
+    summary: 'Recent runs: id, runbook, env, who, status, duration',
+    risk: 'read' as const,
+    minRole: 'viewer' as const,
+    examples: ['runs 20 --runbook health'],
+  },
+  {
+    usage: 'run <id>',
+    summary: 'One run: plan, approvals, steps with durations, report',
+    risk: 'read' as const,
+    minRole: 'viewer' as const,
+    examples: ['run r-1a2b3c4d5e'],
+  },
+  {
+    usage: 'schedules',
+    summary: 'Configured schedules with their next fire time',
+    risk: 'read' as const,
+    minRole: 'viewer' as const,
+    examples: ['schedules'],
+  },
+];
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
 
@@ -69,7 +95,7 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
       serviceName: svc.service.displayName,
       role,
       environments: Object.keys(svc.service.environments),
-      entries: [...runbooks.values()]
+      entries: [...historyHelp, ...runbooks.values()]
         .filter((rb) => roleAtLeast(role, rb.minRole))
         .map((rb) => ({
           usage: `${svc.service.command} ${rb.usage}`,
@@ -80,9 +106,28 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
     };
   }
 
+  if (historyCommands.has((words[0] ?? '').toLowerCase())) {
+    if (!role) return refuse('forbidden', `You have no role for ${svc.service.displayName}.`, auditSvc);
+    const reply = await historyCommand(deps, {
+      serviceKey: svc.key,
+      serviceName: svc.service.displayName,
+      words: [(words[0] ?? '').toLowerCase(), ...words.slice(1)],
+      flags,
+      refuse: (message) => ({ kind: 'refused', code: 'invalid_arguments', message }),
+    });
+    await store.audit.append({
+      ...base,
+      ...auditSvc,
+      action: (words[0] ?? '').toLowerCase(),
+      decision: reply.kind === 'refused' ? 'deny' : 'allow',
+      reason: reply.kind === 'refused' ? 'invalid_arguments' : undefined,
+    });
+    return reply;
+  }
+
   const match = matchCommand(words, runbooks.keys());
   if (!match) {
-    const near = nearestCommand(words, [...runbooks.keys(), 'help']);
+    const near = nearestCommand(words, [...runbooks.keys(), ...historyCommands, 'help']);
     return refuse('unknown_command', `"${words.join(' ').slice(0, 60)}" is not a command.`, {
       ...auditSvc,
       suggestion: near ? `${svc.service.command} ${near}` : undefined,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { z } from 'zod';
-import { messageOf } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import { abortable } from './abortable.js';
 import { parsePgUrl, pgLabel } from './pg-connection.js';
 
@@ -34,7 +34,11 @@ const defaultStatementTimeoutMs = 30_000;
  * would keep its lock until it next talks to the client, so a cancelled step must cancel on the server.
  */
 async function cancelBackend(url: string, pid: number): Promise<void> {
-  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'chatops-bot' });
+  const admin = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'chatops-bot',
+  });
   admin.on('error', () => {});
   try {
     await admin.connect();
@@ -97,6 +101,7 @@ export async function withPgSession<T>(
     });
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
+    if (err instanceof UserError) throw err;
     throw new Error(`On ${label}: ${messageOf(err)}`);
   } finally {
     await client.end().catch(() => {});

@@ -5,8 +5,9 @@ import type { CommandOutcome } from './metrics.js';
 const helpWords = new Set(['help', '?', '-h', '--help']);
 
 /**
- * The `command` label of a slash command's text: the runbook it names, `help`, or `unknown`. Only names from
- * `known` (the runbook registry) come out, so whatever people type, the label's values stay a short fixed list.
+ * The `command` label of a slash command's text: the command it names, `help`, or `unknown`. Only names from
+ * `known` (the runbook registry and the history commands) come out, so whatever people type, the label's values
+ * stay a short fixed list.
  */
 export function commandLabelOf(text: string, known: Iterable<string>): string {
   const tokens = tokenize(text);
@@ -16,9 +17,15 @@ export function commandLabelOf(text: string, known: Iterable<string>): string {
   return matchCommand(words, known)?.name ?? 'unknown';
 }
 
-/** The `outcome` label of a command reply: accepted, help, or the refusal's code. */
-export function commandOutcomeOf(
-  reply: { kind: 'help' } | { kind: 'accepted' } | { kind: 'refused'; code: UserErrorCode },
-): CommandOutcome {
-  return reply.kind === 'refused' ? reply.code : reply.kind;
+/** The parts of a command reply the outcome depends on (a `CommandReply` is one). */
+export type ReplyOutcome = { kind: 'refused'; code: UserErrorCode } | { kind: string };
+
+/**
+ * The `outcome` label of a command reply: accepted (a run was queued), help, the refusal's code, or answered (a
+ * read-only answer such as run history).
+ */
+export function commandOutcomeOf(reply: ReplyOutcome): CommandOutcome {
+  if ('code' in reply) return reply.code;
+  if (reply.kind === 'accepted' || reply.kind === 'help') return reply.kind;
+  return 'answered';
 }

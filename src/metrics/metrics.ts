@@ -1,8 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { UserErrorCode } from '../errors.js';
 
-/** How a slash command ended: accepted, help shown, refused with a user-facing code, or failed on our side. */
-export type CommandOutcome = 'accepted' | 'help' | UserErrorCode | 'error' | 'ack_timeout';
+/**
+ * How a slash command ended: a run accepted, help shown, a read-only answer (history), refused with a user-facing
+ * code, or failed on our side (an error, or no answer before Slack's 3 s ack deadline).
+ */
+export type CommandOutcome = 'accepted' | 'help' | 'answered' | UserErrorCode | 'error' | 'ack_timeout';
 
 /** The final status of a run (`needs_attention` is not final: the run still ends in one of these). */
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
@@ -53,7 +56,7 @@ export interface Metrics {
   slackCall(method: string, outcome: SlackCallOutcome, error?: string): void;
   /** Sets where queue depth is read on each scrape; a failing or slow source leaves the gauge empty. */
   setQueueDepthSource(source: () => Promise<QueueDepth>): void;
-  /** Sets where the outbox backlog is read on each scrape. */
+  /** Sets where the outbox backlog is read on each scrape (0 until set: no outbox, nothing backlogged). */
   setOutboxBacklogSource(source: () => number): void;
   /** The exposition text of every metric. */
   render(): Promise<string>;
@@ -140,33 +143,31 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['method'] as const,
     registers,
   });
-  const sourceErrors = new Counter({
-    name: `${prefix}metrics_source_errors_total`,
-    help: 'Scrapes where a gauge source failed or timed out (e.g. the queue backend was unreachable), by source.',
-    labelNames: ['source'] as const,
-    registers,
-  });
-
   let queueDepthSource: (() => Promise<QueueDepth>) | undefined;
   let outboxBacklogSource: (() => number) | undefined;
+  let failedSources: string[] = [];
+  /** The queue gauge's collection in progress, so the error counter reports this scrape's failures too. */
+  let queueCollection: Promise<void> = Promise.resolve();
 
   new Gauge({
     name: `${prefix}queue_jobs`,
     help: 'Jobs in the run queue, by state (waiting, active, delayed); read from the queue backend on each scrape.',
     labelNames: ['state'] as const,
     registers,
-    async collect() {
+    collect() {
       this.reset();
-      if (!queueDepthSource) return;
-      try {
-        const depth = await withTimeout(queueDepthSource(), sourceTimeoutMs);
-        this.set({ state: 'waiting' }, depth.waiting);
-        this.set({ state: 'active' }, depth.active);
-        this.set({ state: 'delayed' }, depth.delayed);
-      } catch {
+      const source = queueDepthSource;
+      if (!source) return;
+      queueCollection = withTimeout(source(), sourceTimeoutMs).then(
+        (depth) => {
+          this.set({ state: 'waiting' }, depth.waiting);
+          this.set({ state: 'active' }, depth.active);
+          this.set({ state: 'delayed' }, depth.delayed);
+        },
         // No sample rather than a stale one; the error counter says why the series is missing.
-        sourceErrors.inc({ source: 'queue_depth' });
-      }
+        () => void failedSources.push('queue_depth'),
+      );
+      return queueCollection;
     },
   });
   new Gauge({
@@ -179,8 +180,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       try {
         this.set(outboxBacklogSource());
       } catch {
-        sourceErrors.inc({ source: 'outbox_backlog' });
+        failedSources.push('outbox_backlog');
       }
+    },
+  });
+  // Registered after the gauges: prom-client collects every metric of a scrape at once, so this waits for them.
+  new Counter({
+    name: `${prefix}metrics_source_errors_total`,
+    help: 'Scrapes where a gauge source failed or timed out (e.g. the queue backend was unreachable), by source.',
+    labelNames: ['source'] as const,
+    registers,
+    async collect() {
+      await queueCollection;
+      for (const source of failedSources) this.inc({ source });
+      failedSources = [];
     },
   });
 

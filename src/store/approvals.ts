@@ -96,6 +96,20 @@ export class ApprovalStore {
     return id === undefined ? undefined : load(this.db.pool, id);
   }
 
+  /** Every request of a run, oldest first. */
+  async listForRun(runId: string): Promise<Approval[]> {
+    const res = await this.db.pool.query<{ id: string }>(
+      'SELECT id FROM approvals WHERE run_id = $1 ORDER BY created_at',
+      [runId],
+    );
+    const out: Approval[] = [];
+    for (const row of res.rows) {
+      const a = await load(this.db.pool, row.id);
+      if (a) out.push(a);
+    }
+    return out;
+  }
+
   /** Remembers the message showing the request. */
   async setMessageTs(id: string, ts: string): Promise<void> {
     await this.db.pool.query('UPDATE approvals SET message_ts = $2 WHERE id = $1', [id, ts]);

@@ -86,7 +86,10 @@ export async function recoverOrphanedPostgres(pgDir: string, ownerCrashed: boole
   const cmd = running ? commandLine(pid) : undefined;
   if (!running || (cmd !== undefined && !cmd.includes('postgres'))) {
     rmSync(pidFile, { force: true });
-    log.warn({ postgresPid: pid, pgDir }, `removed a stale postmaster.pid (pid ${pid} is not running PostgreSQL) left by a crash`);
+    log.warn(
+      { postgresPid: pid, pgDir },
+      `removed a stale postmaster.pid (pid ${pid} is not running PostgreSQL) left by a crash`,
+    );
     return;
   }
   if (!ownerCrashed) {
@@ -94,7 +97,10 @@ export async function recoverOrphanedPostgres(pgDir: string, ownerCrashed: boole
       `PostgreSQL (pid ${pid}) is running on ${pgDir}, but no bot instance owns that data directory. Stop it (kill -INT ${pid}), or set DATA_DIR to another directory.`,
     );
   }
-  log.warn({ postgresPid: pid, pgDir }, `stopping the embedded PostgreSQL (pid ${pid}) that a crashed instance left running`);
+  log.warn(
+    { postgresPid: pid, pgDir },
+    `stopping the embedded PostgreSQL (pid ${pid}) that a crashed instance left running`,
+  );
   // SIGINT is PostgreSQL's fast shutdown: it ends the sessions, writes a checkpoint and exits cleanly.
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, orphanShutdownMs))) {
@@ -102,5 +108,8 @@ export async function recoverOrphanedPostgres(pgDir: string, ownerCrashed: boole
       `The embedded PostgreSQL (pid ${pid}) left running on ${pgDir} by a crashed instance did not stop within ${orphanShutdownMs / 1000} s. Stop it (kill -INT ${pid}) and start again.`,
     );
   }
-  log.info({ postgresPid: pid, pgDir }, `stopped the embedded PostgreSQL (pid ${pid}) that a crashed instance left running`);
+  log.info(
+    { postgresPid: pid, pgDir },
+    `stopped the embedded PostgreSQL (pid ${pid}) that a crashed instance left running`,
+  );
 }

@@ -132,6 +132,16 @@ export class RunStore {
     }
   }
 
+  /** Recent runs of a service, newest first, optionally of one runbook or requester. */
+  async list(filter: { service: string; limit: number; runbook?: string; requestedBy?: string }): Promise<Run[]> {
+    const res = await this.q.query(
+      `SELECT * FROM runs WHERE service = $1 AND ($2::text IS NULL OR runbook = $2) AND ($3::text IS NULL OR requested_by = $3)
+       ORDER BY created_at DESC LIMIT $4`,
+      [filter.service, filter.runbook ?? null, filter.requestedBy ?? null, filter.limit],
+    );
+    return res.rows.map(toRun);
+  }
+
   /** The run, or undefined. */
   async get(id: string): Promise<Run | undefined> {
     const res = await this.q.query('SELECT * FROM runs WHERE id = $1', [id]);

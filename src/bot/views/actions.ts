@@ -5,6 +5,7 @@ export const actionIds = {
   cancel: 'run_cancel',
   retryStep: 'run_retry_step',
   abort: 'run_abort',
+  rerun: 'run_rerun',
 } as const;
 
 /** The callback_id of the modal that asks for a rejection reason. */

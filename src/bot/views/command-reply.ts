@@ -1,5 +1,6 @@
 import type { CommandReply } from '../../handlers/handle-command.js';
 import type { Block, MessageBody } from './blocks.js';
+import { renderRun, renderRuns, renderSchedules } from './history.js';
 import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
 
 const riskLabel = { read: 'read', change: 'change', destructive: 'destructive · needs approval' } as const;
@@ -32,6 +33,12 @@ export function renderCommandReply(reply: CommandReply): MessageBody {
         ],
       };
     }
+    case 'runs':
+      return renderRuns(reply.serviceName, reply.runs);
+    case 'run':
+      return renderRun(reply.serviceName, reply.run);
+    case 'schedules':
+      return renderSchedules(reply.serviceName, reply.schedules);
     case 'help': {
       const lines = reply.entries.map(
         (e) => `\`${escapeMrkdwn(e.usage)}\` — ${escapeMrkdwn(e.summary)} _(${riskLabel[e.risk]})_`,

@@ -105,7 +105,14 @@ export function renderRunReport(ref: RunRef, report: RunReport): MessageBody {
     },
   ];
   const tail = context(ref, report.details.length > 0 ? 'details in thread' : undefined);
-  blocks.push(...itemSections(report.items, limits.blocksPerMessage - blocks.length - 1), tail);
+  const rerun: Block = {
+    type: 'actions',
+    block_id: `report:${ref.runId}`,
+    elements: [
+      { type: 'button', action_id: actionIds.rerun, text: { type: 'plain_text', text: 'Re-run' }, value: ref.runId },
+    ],
+  };
+  blocks.push(...itemSections(report.items, limits.blocksPerMessage - blocks.length - 2), tail, rerun);
   return { text: truncate(`${statusEmoji(report.status)} ${report.headline}`, limits.fallbackText), blocks };
 }
 

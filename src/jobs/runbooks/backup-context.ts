@@ -4,7 +4,8 @@ import type { KubeTarget } from '../../infra/kube.js';
 import type { BackupPrefixes } from '../backup-key.js';
 import type { RunbookContext, RunTarget } from '../runbook.js';
 
-function where(target: RunTarget): string {
+/** The ops-config path of the target's environment, for messages that name what to set. */
+export function configPath(target: RunTarget): string {
   return `services.${target.serviceKey}.environments.${target.environment}`;
 }
 
@@ -13,7 +14,7 @@ export function requireBackups(ctx: Pick<RunbookContext, 'infra' | 'target'>): B
   if (!ctx.infra.backups) {
     throw new UserError(
       'unavailable',
-      `Backups are not configured for ${ctx.target.environment}: set ${where(ctx.target)}.backups.bucket.`,
+      `Backups are not configured for ${ctx.target.environment}: set ${configPath(ctx.target)}.backups.bucket.`,
     );
   }
   return ctx.infra.backups;
@@ -25,7 +26,7 @@ export function requireDatabaseUrl(target: RunTarget): string {
   if (!url) {
     throw new UserError(
       'unavailable',
-      `No database is configured for ${target.environment}: set ${where(target)}.database.url.`,
+      `No database is configured for ${target.environment}: set ${configPath(target)}.database.url.`,
     );
   }
   return url;
@@ -36,7 +37,7 @@ export function requireKube(ctx: Pick<RunbookContext, 'infra' | 'target'>): Kube
   if (!ctx.infra.kube) {
     throw new UserError(
       'unavailable',
-      `No Kubernetes cluster is configured for ${ctx.target.environment}: set ${where(ctx.target)}.kubernetes.`,
+      `No Kubernetes cluster is configured for ${ctx.target.environment}: set ${configPath(ctx.target)}.kubernetes.`,
     );
   }
   return ctx.infra.kube;

@@ -3,26 +3,47 @@ import { scrubSecrets } from '../../log.js';
 import type { RunbookStep, StepContext } from '../runbook.js';
 import { preRestoreKey } from './backup-names.js';
 import { type RestoreMaterial, rollbackCommand } from './restore-plan.js';
+import type { RestoreStepName } from './restore-titles.js';
 
-/** The restore's step names, in order. */
-export type RestoreStepName = 'scale-down' | 'pre-restore-backup' | 'restore' | 'verify' | 'scale-up';
-
-/** What state each failed step leaves behind, and what a person should do about it. */
-function aftermath(step: RestoreStepName, m: RestoreMaterial, preKey: string, rollback: string): string {
-  const { namespace, name, replicas } = m.deployment;
-  const scaleBack = `kubectl -n ${namespace} scale deployment/${name} --replicas=${replicas}`;
-  const preCopy = `Pre-restore backup: s3://${m.backup.bucket}/${preKey}.`;
+/** What a failed step left in the database, and how to undo it. */
+function databaseAftermath(step: RestoreStepName, m: RestoreMaterial, preKey: string, rollback: string): string {
+  const preCopy = `Pre-restore backup: s3://${m.backup.bucket}/${preKey}. To roll back: \`${rollback}\`.`;
   switch (step) {
     case 'scale-down':
-      return `The database was not changed and no pre-restore backup was taken, so there is nothing to roll back in it (it would have been ${preKey}). The deployment may be partly scaled down: scale it back to ${replicas} (${scaleBack}).`;
+      return `The database was not changed and no pre-restore backup was taken, so there is nothing to roll back in it (it would have been ${preKey}).`;
     case 'pre-restore-backup':
-      return `The database was not changed. The pre-restore backup ${preKey} is incomplete; do not restore from it. The deployment is at 0 replicas (was ${replicas}): run the restore again, or scale back with ${scaleBack}.`;
+      return `The database was not changed. The pre-restore backup ${preKey} is incomplete; do not restore from it.`;
     case 'restore':
-      return `The restore runs in one transaction, so the database should be as it was; check it. ${preCopy} To roll back: \`${rollback}\`. The deployment stays at 0 replicas (was ${replicas}) until the database is right: ${scaleBack}.`;
+      return `The restore runs in one transaction, so the database should be as it was; check it. ${preCopy}`;
     case 'verify':
-      return `The restored database failed verification. ${preCopy} To roll back: \`${rollback}\`. The deployment stays at 0 replicas (was ${replicas}) until the database is right: ${scaleBack}.`;
+      return `The restored database failed verification. ${preCopy}`;
     case 'scale-up':
-      return `The database was restored and verified. ${preCopy} To roll back: \`${rollback}\`. Scale the deployment back to ${replicas}: ${scaleBack}.`;
+      return `The database was restored and verified. ${preCopy}`;
+  }
+}
+
+/** Where a failed step left the application, and how to bring it back. */
+function applicationAftermath(step: RestoreStepName, m: RestoreMaterial): string {
+  if (m.deployment === null) {
+    // Nothing was scaled: the person stopped the writers themselves, as the plan asked.
+    const none = 'No deployment is configured, so nothing was scaled down;';
+    if (step === 'restore' || step === 'verify')
+      return `${none} keep the writers you stopped off until the database is right.`;
+    if (step === 'scale-up') return `${none} start again whatever writers you stopped.`;
+    return `${none} start again whatever writers you stopped, or run the restore again.`;
+  }
+  const { namespace, name, replicas } = m.deployment;
+  const scaleBack = `kubectl -n ${namespace} scale deployment/${name} --replicas=${replicas}`;
+  switch (step) {
+    case 'scale-down':
+      return `The deployment may be partly scaled down: scale it back to ${replicas} (${scaleBack}).`;
+    case 'pre-restore-backup':
+      return `The deployment is at 0 replicas (was ${replicas}): run the restore again, or scale back with ${scaleBack}.`;
+    case 'restore':
+    case 'verify':
+      return `The deployment stays at 0 replicas (was ${replicas}) until the database is right: ${scaleBack}.`;
+    case 'scale-up':
+      return `Scale the deployment back to ${replicas}: ${scaleBack}.`;
   }
 }
 
@@ -38,7 +59,7 @@ export function restoreFailure(
   const reason = scrubSecrets(cause).replace(/\.$/, '');
   return new UserError(
     'unavailable',
-    `Restore stopped: step "${step.title}" (${step.name}) failed: ${reason}. ${aftermath(step.name, material, preKey, rollback)}`,
+    `Restore stopped: step "${step.title}" (${step.name}) failed: ${reason}. ${databaseAftermath(step.name, material, preKey, rollback)} ${applicationAftermath(step.name, material)}`,
   );
 }
 

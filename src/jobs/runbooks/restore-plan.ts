@@ -6,8 +6,9 @@ import { resolveBackupKey } from '../backup-key.js';
 import { formatBytes, formatHours } from '../health/checks/format.js';
 import type { Plan } from '../plan.js';
 import type { RunbookContext } from '../runbook.js';
-import { backupPrefixes, requireBackups, requireDatabaseUrl, requireKube } from './backup-context.js';
+import { backupPrefixes, requireBackups, requireDatabaseUrl } from './backup-context.js';
 import { preRestoreKey } from './backup-names.js';
+import { noDeploymentReason, writersWarning } from './restore-deployment.js';
 import { describeVerifyQuery, verifyQueriesFor } from './verify-queries.js';
 
 /** What a restore approval is bound to. Ages and the database's size change by the second, so they stay out. */
@@ -20,7 +21,10 @@ export const restoreMaterial = z.object({
     size: z.number().int().nonnegative(),
   }),
   database: z.object({ host: z.string(), port: z.string(), name: z.string() }),
-  deployment: z.object({ namespace: z.string(), name: z.string(), replicas: z.number().int().nonnegative() }),
+  /** null: no deployment is configured, so the restore scales nothing (the plan warns about writers). */
+  deployment: z
+    .object({ namespace: z.string(), name: z.string(), replicas: z.number().int().nonnegative() })
+    .nullable(),
   verify: z.array(z.object({ name: z.string(), query: z.string(), min: z.number() })),
 });
 /** The approved facts the restore steps act on. */
@@ -41,27 +45,51 @@ export function rollbackCommand(ctx: Pick<RunbookContext, 'target'>, preKey: str
   return `${ctx.target.service.command} restore ${preKey} --env ${ctx.target.environment}`;
 }
 
-/** The restore's dry run: the backup, the database, the deployment, the safety copy and the checks. */
+/** The plan's lines about the deployment: what is scaled, or that nothing is and writers must be stopped. */
+function deploymentLines(
+  ctx: RunbookContext,
+  deployment: RestoreMaterial['deployment'],
+  database: string,
+): { field: string; scaleDown: string; scaleUp: string } {
+  if (deployment === null) {
+    const reason = noDeploymentReason(ctx.target);
+    return {
+      field: `None: ${reason}. ${writersWarning(database)}`,
+      scaleDown: `Scale down: skipped, no deployment is configured; stop the writers to ${database} yourself`,
+      scaleUp: 'Scale up: skipped, no deployment is configured',
+    };
+  }
+  const { namespace, name, replicas } = deployment;
+  const workload = `${namespace}/${name}`;
+  return {
+    field: `${workload} · ${replicas} replica(s) now → 0 during the restore → ${replicas}`,
+    scaleDown: `Scale ${workload} from ${replicas} to 0 and wait until its pods are gone`,
+    scaleUp: `Scale ${workload} back to ${replicas} and wait until ready`,
+  };
+}
+
+/** The restore's dry run: the backup, the database, the deployment (if any), the safety copy and the checks. */
 export async function planRestore(ctx: RunbookContext, key: string): Promise<Plan> {
   const backups = requireBackups(ctx);
-  const kube = requireKube(ctx);
+  const kube = ctx.infra.kube;
   const url = requireDatabaseUrl(ctx.target);
-  const [backup, deployment, db] = await Promise.all([
+  const [backup, current, db] = await Promise.all([
     findBackup(ctx, key),
-    kube.readDeployment({ signal: ctx.signal }),
+    kube?.readDeployment({ signal: ctx.signal }),
     databaseFacts(url, ctx.signal),
   ]);
   const verify = verifyQueriesFor(ctx.target.env);
   const preKey = preRestoreKey(backups.prefix, ctx.runId);
-  const replicas = deployment.replicas;
   const ageHours = (Date.now() - backup.lastModified.getTime()) / 3_600_000;
+  const deployment =
+    kube && current ? { namespace: kube.namespace, name: kube.deployment, replicas: current.replicas } : null;
   const material: RestoreMaterial = {
     backup: { bucket: backups.bucket, prefix: backups.prefix, key: backup.key, etag: backup.etag, size: backup.size },
     database: { host: db.host, port: db.port, name: db.name },
-    deployment: { namespace: kube.namespace, name: kube.deployment, replicas },
+    deployment,
     verify: verify.map((q) => ({ name: q.name, query: q.query, min: q.min })),
   };
-  const workload = `${kube.namespace}/${kube.deployment}`;
+  const lines = deploymentLines(ctx, deployment, db.name);
   return {
     summary: `Restore database ${db.name} on ${db.host} from s3://${backups.bucket}/${backup.key}`,
     fields: [
@@ -70,7 +98,7 @@ export async function planRestore(ctx: RunbookContext, key: string): Promise<Pla
         value: `s3://${backups.bucket}/${backup.key} · ${formatBytes(backup.size)} · ${formatHours(ageHours)} old (${backup.lastModified.toISOString()})`,
       },
       { label: 'Target database', value: `${db.name} on ${db.host}:${db.port} · ${formatBytes(db.sizeBytes)}` },
-      { label: 'Deployment', value: `${workload} · ${replicas} replica(s) now → 0 during the restore → ${replicas}` },
+      { label: 'Deployment', value: lines.field },
       { label: 'Pre-restore backup', value: `s3://${backups.bucket}/${preKey}` },
       {
         label: 'Verification',
@@ -79,11 +107,11 @@ export async function planRestore(ctx: RunbookContext, key: string): Promise<Pla
       { label: 'Roll back with', value: rollbackCommand(ctx, preKey) },
     ],
     steps: [
-      `Scale ${workload} from ${replicas} to 0 and wait until its pods are gone`,
+      lines.scaleDown,
       `pg_dump ${db.name} (gzipped) to s3://${backups.bucket}/${preKey}`,
       `Restore ${backup.key} into ${db.name} in one transaction: the backup's objects are dropped and recreated (psql for SQL, pg_restore --clean --if-exists for custom); objects created since the backup stay`,
       verify.length > 0 ? `Verify: ${verify.map((q) => q.name).join(', ')}` : 'Verify: no queries configured',
-      `Scale ${workload} back to ${replicas} and wait until ready`,
+      lines.scaleUp,
     ],
     material,
   };

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { formatBytes, formatSeconds } from '../health/checks/format.js';
 import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
-import { restoreStepTitles } from './restore-steps.js';
+import { restoreStepTitles } from './restore-titles.js';
 
 const duration = z.number().nonnegative();
+/** A scale step that was a no-op because no deployment is configured. */
+const scaleSkipped = z.object({ skipped: z.literal(true), reason: z.string() });
 const outputsSchema = z.object({
-  'scale-down': z.object({ from: z.number(), durationMs: duration }),
+  'scale-down': z.union([scaleSkipped, z.object({ from: z.number(), durationMs: duration })]),
   'pre-restore-backup': z.object({ key: z.string(), size: z.number(), durationMs: duration }),
   restore: z.object({
     key: z.string(),
@@ -18,7 +20,10 @@ const outputsSchema = z.object({
   verify: z.object({
     results: z.array(z.object({ name: z.string(), min: z.number(), value: z.number().optional(), ok: z.boolean() })),
   }),
-  'scale-up': z.object({ replicas: z.number(), readyReplicas: z.number(), durationMs: duration }),
+  'scale-up': z.union([
+    scaleSkipped,
+    z.object({ replicas: z.number(), readyReplicas: z.number(), durationMs: duration }),
+  ]),
 });
 
 const seconds = (ms: number) => formatSeconds(ms / 1000);
@@ -27,19 +32,28 @@ const seconds = (ms: number) => formatSeconds(ms / 1000);
 export function restoreReport(target: RunTarget, outputs: Readonly<Record<string, unknown>>): RunReport {
   const o = outputsSchema.parse(outputs);
   const kind = `${o.restore.format === 'plain' ? 'plain SQL' : 'custom format'}${o.restore.gzipped ? ', gzipped' : ''}`;
+  const down = o['scale-down'];
+  const up = o['scale-up'];
   const values: Record<string, string> = {
-    'scale-down': `${o['scale-down'].from} → 0 in ${seconds(o['scale-down'].durationMs)}`,
+    'scale-down':
+      'skipped' in down ? 'no deployment configured' : `${down.from} → 0 in ${seconds(down.durationMs)}`,
     'pre-restore-backup': `${formatBytes(o['pre-restore-backup'].size)} in ${seconds(o['pre-restore-backup'].durationMs)}`,
     restore: `${formatBytes(o.restore.size)} (${kind}) in ${seconds(o.restore.durationMs)}`,
     verify: `${o.verify.results.filter((r) => r.ok).length}/${o.verify.results.length} passed`,
-    'scale-up': `0 → ${o['scale-up'].replicas}, ${o['scale-up'].readyReplicas} ready, in ${seconds(o['scale-up'].durationMs)}`,
+    'scale-up':
+      'skipped' in up
+        ? 'no deployment configured'
+        : `0 → ${up.replicas}, ${up.readyReplicas} ready, in ${seconds(up.durationMs)}`,
   };
+  const skipped = new Set([...('skipped' in down ? ['scale-down'] : []), ...('skipped' in up ? ['scale-up'] : [])]);
   const items: ProgressItem[] = restoreStepTitles.map((s) => ({
     id: s.name,
     title: s.title,
-    status: 'succeeded',
+    status: skipped.has(s.name) ? 'skipped' : 'succeeded',
     value: values[s.name],
   }));
+  // Without a deployment nothing was scaled: say why, so nobody looks for pods that were never touched.
+  const scaling = 'skipped' in down ? [`Deployment: nothing was scaled; ${down.reason}.`] : [];
   return {
     status: 'ok',
     headline: `Restored ${target.service.displayName} (${target.environment}) from ${o.restore.key}`,
@@ -51,6 +65,7 @@ export function restoreReport(target: RunTarget, outputs: Readonly<Record<string
           `Backup: ${o.restore.key} · ${formatBytes(o.restore.size)} · ${kind}`,
           `Pre-restore backup: ${o['pre-restore-backup'].key} · ${formatBytes(o['pre-restore-backup'].size)}`,
           `Roll back with: ${target.service.command} restore ${o['pre-restore-backup'].key} --env ${target.environment}`,
+          ...scaling,
         ],
       },
       {

@@ -1,33 +1,22 @@
 import { messageOf, UserError } from '../../errors.js';
-import { waitForPodsGone, waitForReady } from '../../infra/kube-rollout.js';
 import { parsePgUrl } from '../../infra/pg-connection.js';
 import { queryNumber } from '../../infra/pg-query.js';
 import { restoreCustom, restorePlain } from '../../infra/pg-tools.js';
 import { detectBackupFormat } from '../backup-format.js';
 import type { RunbookStep, StepContext } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
-import { requireBackups, requireDatabaseUrl, requireKube } from './backup-context.js';
+import { requireBackups, requireDatabaseUrl } from './backup-context.js';
 import { preRestoreKey } from './backup-names.js';
 import { dumpToS3 } from './dump-to-s3.js';
-import { guardRestoreStep, type RestoreStepName } from './restore-failure.js';
+import { scaleDown, scaleUp } from './restore-deployment.js';
+import { guardRestoreStep } from './restore-failure.js';
 import { type RestoreMaterial, restoreMaterial } from './restore-plan.js';
+import { type RestoreStepName, restoreStepTitles } from './restore-titles.js';
 
 /** The restore's params as the steps see them. */
 export interface RestoreParams {
   key: string;
 }
-
-/** How often the waits ask the Kubernetes API; a rollout takes seconds, so this costs little. */
-const pollIntervalMs = 250;
-
-/** The steps in order, as the run message lists them. */
-export const restoreStepTitles: readonly { name: RestoreStepName; title: string }[] = [
-  { name: 'scale-down', title: 'Scale down' },
-  { name: 'pre-restore-backup', title: 'Pre-restore backup' },
-  { name: 'restore', title: 'Restore' },
-  { name: 'verify', title: 'Verify' },
-  { name: 'scale-up', title: 'Scale up' },
-];
 
 function titleOf(name: RestoreStepName): string {
   return restoreStepTitles.find((s) => s.name === name)?.title ?? name;
@@ -71,17 +60,9 @@ const elapsed = (started: number) => Math.round(performance.now() - started);
 
 /** The guides' restore procedure: scale down, pre-restore backup, restore, verify, scale up. */
 export const restoreSteps: RunbookStep<RestoreParams>[] = [
-  restoreStep('scale-down', 10 * 60_000, { idempotent: true }, async (ctx, m, signal) => {
-    const kube = requireKube(ctx);
-    const started = performance.now();
-    await kube.scaleDeployment(0, { signal });
-    await waitForPodsGone(kube, {
-      signal,
-      intervalMs: pollIntervalMs,
-      onWaiting: (status) => ctx.progress(stepProgress(restoreStepTitles, 'scale-down', status)),
-    });
-    return { from: m.deployment.replicas, to: 0, durationMs: elapsed(started) };
-  }),
+  // Without a configured deployment (the zero-setup playground, a database without Kubernetes) both scale steps
+  // are explicit no-ops: the plan said so and warned that writers must be stopped by other means.
+  restoreStep('scale-down', 10 * 60_000, { idempotent: true }, (ctx, m, signal) => scaleDown(ctx, m, signal)),
 
   restoreStep('pre-restore-backup', 60 * 60_000, { idempotent: true }, async (ctx, m, signal) => {
     const url = approvedDatabaseUrl(ctx, m);
@@ -137,16 +118,5 @@ export const restoreSteps: RunbookStep<RestoreParams>[] = [
     return { results };
   }),
 
-  restoreStep('scale-up', 10 * 60_000, { idempotent: true }, async (ctx, m, signal) => {
-    const kube = requireKube(ctx);
-    const started = performance.now();
-    const { replicas } = m.deployment;
-    await kube.scaleDeployment(replicas, { signal });
-    const d = await waitForReady(kube, replicas, {
-      signal,
-      intervalMs: pollIntervalMs,
-      onWaiting: (status) => ctx.progress(stepProgress(restoreStepTitles, 'scale-up', status)),
-    });
-    return { replicas, readyReplicas: d.readyReplicas, durationMs: elapsed(started) };
-  }),
+  restoreStep('scale-up', 10 * 60_000, { idempotent: true }, (ctx, m, signal) => scaleUp(ctx, m, signal)),
 ];

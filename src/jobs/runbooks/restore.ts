@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { backupKeyParam } from '../backup-key.js';
 import type { Runbook } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
-import { requireDatabaseUrl, requireKube } from './backup-context.js';
+import { requireDatabaseUrl } from './backup-context.js';
 import { findBackup, planRestore } from './restore-plan.js';
 import { restoreReport } from './restore-report.js';
-import { type RestoreParams, restoreSteps, restoreStepTitles } from './restore-steps.js';
+import { type RestoreParams, restoreSteps } from './restore-steps.js';
+import { restoreStepTitles } from './restore-titles.js';
 
 const params: z.ZodType<RestoreParams> = z.object({ key: backupKeyParam }).strict();
 
@@ -31,7 +32,6 @@ export const restoreRunbook: Runbook<RestoreParams> = {
   },
   async validate(ctx, p) {
     requireDatabaseUrl(ctx.target);
-    requireKube(ctx);
     await findBackup(ctx, p.key);
   },
   plan(ctx, p) {

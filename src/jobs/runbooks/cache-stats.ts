@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { cacheInfoDetail, redisLabel } from '../../infra/redis-session.js';
+import { formatBytes, formatCount, formatFraction, formatPercent } from '../health/checks/format.js';
+import type { ProgressItem } from '../report.js';
+import type { Runbook } from '../runbook.js';
+import { stepProgress } from '../step-progress.js';
+import { requireCache, withTargetCache } from './cache-context.js';
+import { argsAsParams } from './db-context.js';
+
+const params = z.object({}).strict();
+type CacheStatsParams = z.infer<typeof params>;
+
+const steps = [{ name: 'info', title: 'Read Redis INFO' }] as const;
+
+/** The VCCI guide's "Optimize Cache Configuration": `maxmemory-policy allkeys-lru`. */
+export const recommendedPolicy = 'allkeys-lru';
+
+const infoSchema = z.object({
+  keyspaceHits: z.number(),
+  keyspaceMisses: z.number(),
+  usedMemory: z.number(),
+  maxMemory: z.number(),
+  memFragmentationRatio: z.number(),
+  evictedKeys: z.number(),
+  expiredKeys: z.number(),
+  usedMemoryRss: z.number(),
+  maxMemoryPolicy: z.string(),
+  memAllocator: z.string(),
+  redisVersion: z.string(),
+  keys: z.number(),
+  keysWithExpiry: z.number(),
+});
+
+/** The guides' cache statistics (hit rate, memory, fragmentation, evicted and expired keys) against thresholds. */
+export const cacheStatsRunbook: Runbook<CacheStatsParams> = {
+  name: 'cache stats',
+  summary: 'Redis hit rate, memory, fragmentation ratio, evicted and expired keys, against the thresholds',
+  usage: 'cache stats [--env NAME]',
+  examples: ['cache stats', 'cache stats --env staging'],
+  risk: 'read',
+  minRole: 'viewer',
+  params,
+  parseArgs: (args, flags) => argsAsParams(args, flags),
+  initialProgress: () => stepProgress(steps),
+  async validate(ctx) {
+    requireCache(ctx.target);
+  },
+  steps: [
+    {
+      ...steps[0],
+      timeoutMs: 30_000,
+      idempotent: true,
+      async run(ctx) {
+        ctx.progress(stepProgress(steps, 'info'));
+        return withTargetCache(ctx, (redis) => cacheInfoDetail(redis));
+      },
+    },
+  ],
+  report(target, _p, outputs) {
+    const i = infoSchema.parse(outputs.info);
+    const t = target.thresholds;
+    const lookups = i.keyspaceHits + i.keyspaceMisses;
+    const hitRate = lookups > 0 ? i.keyspaceHits / lookups : undefined;
+    const memPct = i.maxMemory > 0 ? (i.usedMemory / i.maxMemory) * 100 : undefined;
+    const items: ProgressItem[] = [
+      {
+        id: 'hit-rate',
+        title: 'Hit rate',
+        status: hitRate === undefined ? 'skipped' : hitRate < t.cacheHitRate ? 'warn' : 'ok',
+        value: hitRate === undefined ? 'no lookups yet' : formatFraction(hitRate),
+        threshold: `< ${formatFraction(t.cacheHitRate)} warns`,
+        summary: `${formatCount(i.keyspaceHits)} hits, ${formatCount(i.keyspaceMisses)} misses`,
+      },
+      {
+        id: 'memory',
+        title: 'Memory',
+        status: memPct !== undefined && memPct > t.cacheMemoryPercent ? 'warn' : 'ok',
+        value:
+          memPct === undefined
+            ? `${formatBytes(i.usedMemory)} (no maxmemory)`
+            : `${formatBytes(i.usedMemory)} of ${formatBytes(i.maxMemory)} (${formatPercent(memPct)})`,
+        threshold: `> ${t.cacheMemoryPercent} % of maxmemory warns`,
+        summary: `RSS ${formatBytes(i.usedMemoryRss)}`,
+      },
+      {
+        id: 'fragmentation',
+        title: 'Fragmentation ratio',
+        status: i.memFragmentationRatio > t.cacheFragmentationRatio ? 'warn' : 'ok',
+        value: String(i.memFragmentationRatio),
+        threshold: `> ${t.cacheFragmentationRatio} warns (then: cache purge)`,
+        summary: `allocator ${i.memAllocator}`,
+      },
+      {
+        id: 'maxmemory-policy',
+        title: 'Eviction policy',
+        status: i.maxMemoryPolicy === recommendedPolicy ? 'ok' : 'warn',
+        value: i.maxMemoryPolicy,
+        threshold: `recommended ${recommendedPolicy}`,
+        ...(i.maxMemoryPolicy === recommendedPolicy
+          ? {}
+          : { summary: `the VCCI guide's cache setting; keep noeviction if this Redis also holds queues or sessions` }),
+      },
+      {
+        id: 'evicted',
+        title: 'Evicted keys',
+        // Evictions are how an LRU cache makes room: informational, unless there is no room to make.
+        status: i.evictedKeys > 0 && i.maxMemoryPolicy === 'noeviction' ? 'warn' : 'ok',
+        value: formatCount(i.evictedKeys),
+        summary: 'since the last restart',
+      },
+      {
+        id: 'expired',
+        title: 'Expired keys',
+        status: 'ok',
+        value: formatCount(i.expiredKeys),
+        summary: `since the last restart; ${formatCount(i.keysWithExpiry)} of ${formatCount(i.keys)} keys now have a TTL`,
+      },
+    ];
+    const warnings = items.filter((x) => x.status === 'warn');
+    return {
+      status: warnings.length > 0 ? 'warn' : 'ok',
+      headline:
+        `Cache of ${target.service.displayName} (${target.environment}): hit rate ${hitRate === undefined ? 'n/a' : formatFraction(hitRate)}, ` +
+        `${formatBytes(i.usedMemory)} used, fragmentation ${i.memFragmentationRatio}` +
+        (warnings.length > 0 ? `; ${warnings.map((w) => w.title.toLowerCase()).join(', ')} need attention` : ''),
+      items,
+      details: [
+        {
+          title: `Redis ${i.redisVersion} at ${redisLabel(requireCache(target).url)}`,
+          lines: [
+            `keyspace_hits ${i.keyspaceHits} · keyspace_misses ${i.keyspaceMisses}`,
+            `used_memory ${i.usedMemory} · used_memory_rss ${i.usedMemoryRss} · maxmemory ${i.maxMemory}`,
+            `mem_fragmentation_ratio ${i.memFragmentationRatio} · mem_allocator ${i.memAllocator}`,
+            `maxmemory_policy ${i.maxMemoryPolicy} · evicted_keys ${i.evictedKeys} · expired_keys ${i.expiredKeys}`,
+            `keys ${i.keys} · with a TTL ${i.keysWithExpiry}`,
+          ],
+        },
+      ],
+    };
+  },
+};

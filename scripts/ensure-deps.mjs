@@ -6,8 +6,9 @@ import { existsSync, statSync } from 'node:fs';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 if (stale) {
-  console.error('[ensure-deps] installing npm dependencies (npm ci)…');
+  console.error('[ensure-deps] installing npm dependencies…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  // Not `npm ci`: it refuses lock files without other platforms' optional packages; this installs the locked versions.
+  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-save'], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -12,6 +12,8 @@ missing=()
 command -v psql >/dev/null 2>&1 && command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+# promtool (Debian's prometheus package) unit-tests deploy/prometheus/alert-rules.yml.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 installed_pg=0
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"

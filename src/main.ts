@@ -17,6 +17,7 @@ import { startApprovalExpiry } from './jobs/approval-expiry.js';
 import { createCancelBus } from './jobs/cancel-bus.js';
 import { createQueueBackend, type QueueConnection, type RunQueue, type RunWorker } from './jobs/queue.js';
 import { runbooks } from './jobs/registry.js';
+import { startReportRedelivery } from './jobs/report-delivery.js';
 import { createRunExecutor } from './jobs/run-executor.js';
 import type { RunTarget } from './jobs/runbook.js';
 import { syncSchedules, validateSchedules } from './jobs/schedules.js';
@@ -228,6 +229,14 @@ export async function start(opts: StartOptions): Promise<Instance> {
       env.APPROVAL_SWEEP_MS,
     );
     stops.push(stopExpiry);
+    if (env.ROLE !== 'bot') {
+      stops.push(
+        startReportRedelivery(
+          { config, store, reporter: outbox, log: log.child({ component: 'delivery' }) },
+          { intervalMs: env.REPORT_REDELIVERY_MS, graceMs: env.REPORT_REDELIVERY_GRACE_MS },
+        ),
+      );
+    }
 
     const ready = async () => {
       await storeDb.pool.query('SELECT 1');

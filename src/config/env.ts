@@ -80,6 +80,9 @@ const envSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: intFrom(30_000, 250, 600_000),
   /** A schedule tick run this long after its fire time (every instance was down) is posted marked as late. */
   SCHEDULE_LATE_AFTER_MS: intFrom(60_000, 100, 86_400_000),
+  /** How often, and after how long, final messages never confirmed by Slack are re-delivered. */
+  REPORT_REDELIVERY_MS: intFrom(15_000, 100, 600_000),
+  REPORT_REDELIVERY_GRACE_MS: intFrom(30_000, 0, 3_600_000),
   /** How often each instance sweeps for expired approval requests. */
   APPROVAL_SWEEP_MS: intFrom(15_000, 100, 600_000),
   JOB_RETENTION_COMPLETED: intFrom(1000, 0, 1_000_000),

@@ -62,6 +62,21 @@ const kubernetesSchema = z
     cluster: clusterSchema.optional(),
     /** cert-manager Certificate names to check; empty means every Certificate in the namespace. */
     certificates: z.array(k8sName).default([]),
+    /** The Ingress `maintenance on|off` switches, and the Service it points at during maintenance (VCCI guide). */
+    ingress: k8sName.optional(),
+    maintenanceService: z
+      .object({
+        name: k8sName,
+        port: z.union([
+          z.number().int().min(1).max(65535),
+          z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+            .max(15),
+        ]),
+      })
+      .strict()
+      .optional(),
     /** Pod-log lines read per pod for the error scan. */
     logTailLines: z.number().int().min(1).max(100_000).default(1000),
   })
@@ -80,6 +95,8 @@ const prometheusSchema = z
       })
       .strict()
       .default({}),
+    /** PromQL templates for `perf` and the monthly audit ({service}, {window}, {quantile}), where metric names differ. */
+    perf: z.object({ throughput: optional, errorRatio: optional, latency: optional }).strict().default({}),
   })
   .strict();
 
@@ -159,6 +176,16 @@ const environmentSchema = z
       .object({ quorum: z.number().int().min(1).max(10).default(1) })
       .strict()
       .default({ quorum: 1 }),
+    /** Prices for the monthly audit's compute cost estimate. */
+    cost: z
+      .object({
+        /** Per pod-hour; no default, neither guide gives one. */
+        podHourUsd: z.number().positive().optional(),
+        /** Per CPU-hour requested; the THERMALIQ guide's figure. */
+        cpuHourUsd: z.number().positive().default(0.05),
+      })
+      .strict()
+      .optional(),
     /** Queries that must hold after a restore (and in the monthly restore test). */
     restore: z
       .object({ verify: z.array(verifyQuerySchema).max(20).default([]) })

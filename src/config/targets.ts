@@ -5,10 +5,11 @@ import { defaultThresholds } from './thresholds.js';
 
 /** Resolves a service and environment name to a run target; an unknown name is a UserError listing valid ones. */
 export function resolveTarget(cfg: OpsConfig, serviceKey: string, environment: string | undefined): RunTarget {
-  const service = cfg.services[serviceKey];
+  // Object.hasOwn: "constructor" or "__proto__" are not services or environments.
+  const service = Object.hasOwn(cfg.services, serviceKey) ? cfg.services[serviceKey] : undefined;
   if (!service) throw new UserError('unknown_service', `Unknown service "${serviceKey}".`);
   const envName = environment ?? service.defaultEnvironment;
-  const env = service.environments[envName];
+  const env = Object.hasOwn(service.environments, envName) ? service.environments[envName] : undefined;
   if (!env) {
     throw new UserError(
       'unknown_environment',

@@ -10,6 +10,8 @@ export const thresholdsSchema = z
     errorRate: z.number().min(0).max(1).default(0.01),
     /** p95 latency in seconds above which the check warns. THERMALIQ: 20 s; VCCI SLO: 0.5 s. */
     p95LatencySeconds: z.number().positive().default(20),
+    /** p99 latency in seconds above which perf and the monthly audit warn; unset, p99 is only reported. VCCI: 1 s. */
+    p99LatencySeconds: z.number().positive().optional(),
     /** Cache hit rate (fraction) below which the check warns. Guide: < 70 %. */
     cacheHitRate: z.number().min(0).max(1).default(0.7),
     /** Target database connections, percent of max_connections, above which the check warns. Guide: > 80 %. */

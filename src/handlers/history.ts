@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { runbooks } from '../jobs/registry.js';
 import type { RunReport } from '../jobs/report.js';
+import { parseStoredReport } from '../jobs/stored-report.js';
 import type { Approval } from '../store/approvals.js';
 import type { Run } from '../store/runs.js';
 import type { StepCheckpoint } from '../store/steps.js';
@@ -40,13 +40,6 @@ export interface ScheduleSummary {
   quiet: boolean;
   next?: Date;
 }
-
-const reportSchema = z.object({
-  status: z.enum(['ok', 'warn', 'fail', 'error', 'skipped']),
-  headline: z.string(),
-  items: z.array(z.object({ id: z.string(), title: z.string(), status: z.string() }).passthrough()),
-  details: z.array(z.object({ title: z.string(), lines: z.array(z.string()) })),
-});
 
 const mention = /^<@([UW][A-Z0-9]{2,})(\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$/;
 
@@ -106,7 +99,7 @@ export async function historyCommand(
     const run = await deps.store.runs.get(id);
     if (!run || run.service !== req.serviceKey) return req.refuse(`There is no run ${id} for ${req.serviceName}.`);
     const [steps, approvals] = await Promise.all([deps.store.steps.list(id), deps.store.approvals.listForRun(id)]);
-    const report = reportSchema.safeParse(run.report);
+    const report = parseStoredReport(run.report);
     return {
       kind: 'run',
       serviceName: req.serviceName,
@@ -116,7 +109,7 @@ export async function historyCommand(
         plan: run.plan ?? undefined,
         approvals,
         steps,
-        report: report.success ? (report.data as RunReport) : undefined,
+        report,
         error: run.error ?? undefined,
       },
     };

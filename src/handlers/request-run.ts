@@ -1,11 +1,12 @@
 import type { RoleName } from '../config/ops-config.js';
 import { messageOf, UserError, type UserErrorCode } from '../errors.js';
 import { StepTimeout, withDeadline } from '../jobs/deadline.js';
-import type { Runbook, RunTarget } from '../jobs/runbook.js';
+import { defaultMinRole, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
 import { type AuditEvent, AuditLog } from '../store/audit.js';
 import { newRunId, RunStore } from '../store/runs.js';
 import type { CommandDeps, CommandReply } from './command-types.js';
+import { roleAtLeast } from './policy.js';
 
 /** Arguments are checked against reality within the ack window; past this the command is refused, not hung. */
 const validateDeadlineMs = 1500;
@@ -68,6 +69,14 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   const { runbook, target } = req;
   const environment = target.environment;
   const risk = runbook.riskFor ? runbook.riskFor(target, req.params) : runbook.risk;
+  // Arguments can raise the risk (e.g. `--restore-test`, `scale 0`); the role must fit the effective risk.
+  const needed = defaultMinRole(risk);
+  if (!roleAtLeast(req.role, runbook.minRole) || !roleAtLeast(req.role, needed)) {
+    return req.refuse(
+      'forbidden',
+      `${runbook.name} with these arguments is ${risk} and needs the ${needed} role; you have ${req.role ?? 'no role'}.`,
+    );
+  }
   const dryRun = req.dryRun;
   if (dryRun && risk !== 'destructive') {
     return req.refuse(

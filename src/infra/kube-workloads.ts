@@ -11,10 +11,10 @@ import {
 } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
 import { abortable } from './abortable.js';
+import { autoscalerStatus } from './kube-autoscaler-summary.js';
 import { buildKubeConfig } from './kube-config.js';
 import { KubeApiError, signalOptions, toKubeError } from './kube-errors.js';
 import {
-  autoscalerStatus,
   certificateRenewals,
   deploymentRollout,
   ingressState,

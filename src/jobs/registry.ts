@@ -1,6 +1,9 @@
 import type { Runbook } from './runbook.js';
 import { backupNowRunbook } from './runbooks/backup-now.js';
 import { backupPruneRunbook } from './runbooks/backup-prune.js';
+import { dataRunbooks } from './runbooks/catalog-data.js';
+import { digestRunbooks } from './runbooks/catalog-digests.js';
+import { opsRunbooks } from './runbooks/catalog-ops.js';
 import { healthRunbook } from './runbooks/health.js';
 import { restoreRunbook } from './runbooks/restore.js';
 
@@ -10,4 +13,7 @@ export const runbooks: ReadonlyMap<string, Runbook<unknown>> = new Map<string, R
   [restoreRunbook.name, restoreRunbook],
   [backupNowRunbook.name, backupNowRunbook],
   [backupPruneRunbook.name, backupPruneRunbook],
+  ...dataRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
+  ...opsRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
+  ...digestRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
 ]);

@@ -25,6 +25,7 @@ export async function failRun(deps: ExecutorDeps, ref: RunRef, err: unknown, ste
   deps.log.error({ err, errorId, step, runId: ref.runId }, 'run failed');
   if (await deps.store.runs.finish(ref.runId, { status: 'failed', error: scrubSecrets(messageOf(err)), errorId })) {
     await deps.reporter.runFailed(ref, { message, errorId, step });
+    await deps.store.runs.markReported(ref.runId);
   }
 }
 

@@ -24,6 +24,7 @@ async function finishCancelled(deps: Deps, p: PreparedRun): Promise<void> {
   const by = current?.cancel_requested_by ?? p.run.requested_by;
   if (await deps.store.runs.finish(p.run.id, { status: 'cancelled', error: `cancelled by ${by}` })) {
     await deps.reporter.runCancelled(p.ref, by);
+    await deps.store.runs.markReported(p.run.id);
   }
 }
 
@@ -139,8 +140,9 @@ export function createStepRunner(deps: Deps) {
       currentStep = undefined;
       const report = markLate(run, p.runbook.report(p.target, p.params, outputs));
       const silent = run.delivery === 'quiet' && (report.status === 'ok' || report.status === 'skipped');
-      if ((await store.runs.finish(run.id, { status: 'succeeded', report })) && !silent) {
-        await reporter.runFinished(p.ref, report);
+      if (await store.runs.finish(run.id, { status: 'succeeded', report })) {
+        if (!silent) await reporter.runFinished(p.ref, report);
+        await store.runs.markReported(run.id);
       }
     } catch (err) {
       if (currentStep) {

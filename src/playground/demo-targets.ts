@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 import type { EmbeddedDb } from '../store/embedded-postgres.js';
 import { startLocalS3 } from './local-s3.js';
+import { playgroundChannel } from './roster.js';
 
 /** Targets that really run on this machine, so a bare `npm start` has something to check, back up and restore. */
 export interface DemoTargets {
@@ -93,6 +94,8 @@ export async function startDemoTargets(dataDir: string, db: EmbeddedDb, log: Log
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
+    // The playground's channel, so the guides' digests arrive there on schedule.
+    DIGEST_CHANNEL: playgroundChannel.id,
   };
   const redisUrl = 'redis://127.0.0.1:6379';
   if (await redisAnswers(redisUrl)) env.THERMALIQ_REDIS_URL = redisUrl;

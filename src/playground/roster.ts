@@ -17,7 +17,8 @@ const slots: { role: RoleName; id: string; name: string }[] = [
   { role: 'approver', id: 'UPLAYAPPR2', name: 'Abe Approver' },
 ];
 
-const playgroundChannel = { id: 'CPLAYOPS01', name: 'ops' };
+/** The channel the playground shows when the ops config allows any channel. */
+export const playgroundChannel = { id: 'CPLAYOPS01', name: 'ops' };
 
 /**
  * Picks the playground's people from the ops config: user ids listed under each role, in order. A role with too few

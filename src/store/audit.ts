@@ -20,7 +20,8 @@ export class AuditLog {
   constructor(private readonly q: Queryable) {}
 
   /** Appends one event. */
-  async append(e: AuditEvent): Promise<void> {
+  async append(raw: AuditEvent): Promise<void> {
+    const e = withoutNul(raw);
     await this.q.query(
       `INSERT INTO audit_events (actor, action, decision, reason, channel_id, service, environment, command_text, run_id, request_id, detail)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
@@ -39,4 +40,20 @@ export class AuditLog {
       ],
     );
   }
+}
+
+/** PostgreSQL text cannot hold NUL; a hostile command must still be audited, so NUL becomes U+FFFD. */
+function withoutNul(e: AuditEvent): AuditEvent {
+  const clean = (v: string | undefined) => v?.replace(/\u0000/g, '\uFFFD');
+  return {
+    ...e,
+    actor: clean(e.actor) ?? '',
+    action: clean(e.action) ?? '',
+    reason: clean(e.reason),
+    commandText: clean(e.commandText),
+    channelId: clean(e.channelId),
+    service: clean(e.service),
+    environment: clean(e.environment),
+    detail: e.detail === undefined ? undefined : JSON.parse(JSON.stringify(e.detail).replace(/\\u0000/g, '\\ufffd')),
+  };
 }

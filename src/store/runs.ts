@@ -45,6 +45,8 @@ const runRow = z.object({
   scheduled_for: z.date().nullable(),
   late: z.boolean(),
   rerun_of: z.string().nullable(),
+  reported_at: z.date().nullable(),
+  report_attempts: z.number(),
   created_at: z.date(),
   started_at: z.date().nullable(),
   finished_at: z.date().nullable(),
@@ -130,6 +132,36 @@ export class RunStore {
       if (err instanceof Error && 'code' in err && err.code === '23505') return undefined;
       throw err;
     }
+  }
+
+  /** Records that the run's final message reached Slack. */
+  async markReported(id: string): Promise<void> {
+    await this.q.query('UPDATE runs SET reported_at = now() WHERE id = $1', [id]);
+  }
+
+  /**
+   * Claims final runs whose final message was never confirmed (finished more than `graceMs` ago, not claimed in the
+   * last `claimMs`, fewer than `maxAttempts` tries). Each is claimed by exactly one caller.
+   */
+  async claimUnreported(opts: {
+    graceMs: number;
+    claimMs: number;
+    maxAttempts: number;
+    limit: number;
+  }): Promise<Run[]> {
+    const res = await this.q.query(
+      `UPDATE runs SET report_claimed_at = now(), report_attempts = report_attempts + 1
+       WHERE id IN (
+         SELECT id FROM runs
+         WHERE reported_at IS NULL AND finished_at IS NOT NULL
+           AND finished_at < now() - make_interval(secs => $1::double precision / 1000)
+           AND (report_claimed_at IS NULL OR report_claimed_at < now() - make_interval(secs => $2::double precision / 1000))
+           AND report_attempts < $3
+         ORDER BY finished_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [opts.graceMs, opts.claimMs, opts.maxAttempts, opts.limit],
+    );
+    return res.rows.map(toRun);
   }
 
   /** Recent runs of a service, newest first, optionally of one runbook or requester. */

@@ -6,7 +6,7 @@ import { uniquePrefix } from '../support/services.js';
 const storeUrl = 'postgres://postgres@127.0.0.1:5432/test';
 const schema = uniquePrefix('boot_pg').replace(/-/g, '_');
 
-describe('booting with no Slack setting at all', () => {
+describe('booting with no Slack setting at all', { timeout: 120_000 }, () => {
   afterAll(async () => {
     const client = new pg.Client({ connectionString: storeUrl });
     await client.connect();
@@ -31,7 +31,7 @@ describe('booting with no Slack setting at all', () => {
     try {
       let stdout = '';
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no playground URL printed; stdout: ${stdout}`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`no playground URL printed; stdout: ${stdout}`)), 60_000);
         child.stdout.on('data', (d: Buffer) => {
           stdout += d.toString();
           const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(stdout);

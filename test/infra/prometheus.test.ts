@@ -4,7 +4,7 @@ import { resolveQueries } from '../../src/infra/prometheus-queries.js';
 import { type FakePrometheus, startFakePrometheus } from '../support/fake-prometheus.js';
 import { closedPort } from '../support/services.js';
 
-const queries = resolveQueries({ queries: {} }, 'thermaliq');
+const queries = resolveQueries({ queries: {}, perf: {} }, 'thermaliq');
 
 describe('PrometheusClient against the fake Prometheus', () => {
   let prom: FakePrometheus;
@@ -76,7 +76,7 @@ describe('PrometheusClient against the fake Prometheus', () => {
 
 describe('resolveQueries', () => {
   it("uses the guide's queries with the service key as metric prefix", () => {
-    const q = resolveQueries({ queries: {} }, 'gl-vcci');
+    const q = resolveQueries({ queries: {}, perf: {} }, 'gl-vcci');
     expect(q.errorRate).toBe(
       'sum(rate(gl_vcci_calculation_errors_total[24h])) / sum(rate(gl_vcci_calculation_requests_total[24h]))',
     );
@@ -89,7 +89,7 @@ describe('resolveQueries', () => {
 
   it('lets the config override a query, still substituting {service}', () => {
     const q = resolveQueries(
-      { queries: { p95Latency: 'my_p95{job="{service}"}', diskUsagePercent: 'disk_pct' } },
+      { perf: {}, queries: { p95Latency: 'my_p95{job="{service}"}', diskUsagePercent: 'disk_pct' } },
       'vcci',
     );
     expect(q.p95Latency).toBe('my_p95{job="vcci"}');

@@ -32,7 +32,12 @@ describe('the playground in a browser, with the real bot behind it', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    world = await createWorld();
+    world = await createWorld((cfg) => {
+      // The test Redis is shared: other tests' keys can push its fragmentation ratio over 1.5, which would turn
+      // this report yellow for reasons that have nothing to do with the playground.
+      const service = cfg.services.thermaliq;
+      if (service) service.thresholds = { ...service.thresholds, cacheFragmentationRatio: 1000 };
+    });
     // As main.ts does without Slack credentials: fresh secrets, the playground first, then the bot pointed at it.
     const signingSecret = randomBytes(16).toString('hex');
     const botToken = `xoxb-playground-${randomBytes(8).toString('hex')}`;

@@ -15,7 +15,7 @@ export interface Exposition {
 const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?\d+)?$/;
 const labelPair = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/y;
 
-function unescape(value: string): string {
+function unescapeLabel(value: string): string {
   return value.replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
 }
 
@@ -26,15 +26,17 @@ function parseLabels(text: string, line: string): Record<string, string> {
     const at = labelPair.lastIndex;
     const m = labelPair.exec(text);
     if (!m || m.index !== at) throw new Error(`bad labels in exposition line: ${line}`);
-    labels[m[1] ?? ''] = unescape(m[2] ?? '');
+    labels[m[1] ?? ''] = unescapeLabel(m[2] ?? '');
   }
   return labels;
 }
 
 function parseValue(text: string, line: string): number {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  // Prometheus parses these case-insensitively (Go's ParseFloat), and prom-client writes NaN as `Nan`.
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (lower === 'nan') return Number.NaN;
   const n = Number(text);
   if (Number.isNaN(n)) throw new Error(`bad value in exposition line: ${line}`);
   return n;

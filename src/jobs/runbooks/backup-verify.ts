@@ -5,7 +5,7 @@ import { requireBackups, requireDatabaseUrl } from './backup-context.js';
 import { checkIntegrity } from './backup-verify-integrity.js';
 import { backupVerifyReport, newestOutput } from './backup-verify-report.js';
 import { restoreTest } from './backup-verify-restore-test.js';
-import { argsAsParams } from './db-context.js';
+import { argsAsParams, targetFailure } from './db-context.js';
 
 const params = z
   .object({
@@ -41,7 +41,7 @@ function newestOf(ctx: StepContext<BackupVerifyParams>) {
 export const backupVerifyRunbook: Runbook<BackupVerifyParams> = {
   name: 'backup verify',
   summary:
-    'Check the newest backup: age, gzip integrity, pg_restore --list; --restore-test restores it into a scratch database',
+    'Check the newest backup: age, gzip integrity, pg_restore --list; --restore-test restores it into a scratch database on the same server (needs room for a copy)',
   usage: 'backup verify [--restore-test] [--env NAME]',
   examples: ['backup verify', 'backup verify --restore-test --env staging'],
   risk: 'read',
@@ -62,7 +62,9 @@ export const backupVerifyRunbook: Runbook<BackupVerifyParams> = {
       async run(ctx) {
         ctx.progress(stepProgress(stepsFor(ctx.params), 'newest'));
         const backups = requireBackups(ctx);
-        const newest = await backups.newestBackup({ signal: ctx.signal });
+        const newest = await backups.newestBackup({ signal: ctx.signal }).catch((err: unknown) => {
+          throw targetFailure(err, ctx.signal);
+        });
         return newest
           ? { found: true, ...newest }
           : { found: false, where: `s3://${backups.bucket}/${backups.prefix}` };
@@ -76,7 +78,11 @@ export const backupVerifyRunbook: Runbook<BackupVerifyParams> = {
         const newest = newestOf(ctx);
         if (!newest) return { skipped: true };
         ctx.progress(stepProgress(stepsFor(ctx.params), 'integrity', `streaming ${newest.key}`));
-        const source = await requireBackups(ctx).openRead(newest.key, { signal: ctx.signal });
+        const source = await requireBackups(ctx)
+          .openRead(newest.key, { signal: ctx.signal })
+          .catch((err: unknown) => {
+            throw targetFailure(err, ctx.signal);
+          });
         return checkIntegrity(source, { key: newest.key, signal: ctx.signal });
       },
     },

@@ -5,7 +5,7 @@ import type { Runbook } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
 import { requireBackups } from './backup-context.js';
 import { preRestoreFolder } from './backup-names.js';
-import { argsAsParams, countParam } from './db-context.js';
+import { argsAsParams, countParam, targetFailure } from './db-context.js';
 
 const params = z.object({ limit: countParam(50, 10) }).strict();
 type BackupsParams = z.infer<typeof params>;
@@ -41,7 +41,9 @@ export const backupsListRunbook: Runbook<BackupsParams> = {
       async run(ctx) {
         const backups = requireBackups(ctx);
         ctx.progress(stepProgress(steps, 'list', `s3://${backups.bucket}/${backups.prefix}`));
-        const all = await backups.listBackups({ signal: ctx.signal });
+        const all = await backups.listBackups({ signal: ctx.signal }).catch((err: unknown) => {
+          throw targetFailure(err, ctx.signal);
+        });
         return {
           bucket: backups.bucket,
           prefix: backups.prefix,

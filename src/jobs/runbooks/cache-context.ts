@@ -4,6 +4,7 @@ import { UserError } from '../../errors.js';
 import { escapeGlob } from '../../infra/redis-scan.js';
 import { withRedis } from '../../infra/redis-session.js';
 import type { RunbookContext, RunTarget } from '../runbook.js';
+import { targetFailure } from './db-context.js';
 
 /** The environment's cache URL and key prefix, or a UserError naming the config that is missing. */
 export function requireCache(target: RunTarget): { url: string; keyPrefix: string } {
@@ -18,11 +19,15 @@ export function requireCache(target: RunTarget): { url: string; keyPrefix: strin
 }
 
 /** Opens a dedicated connection to the environment's cache for the duration of `work`. */
-export function withTargetCache<T>(
+export async function withTargetCache<T>(
   ctx: Pick<RunbookContext, 'target' | 'signal'>,
   work: (redis: Redis) => Promise<T>,
 ): Promise<T> {
-  return withRedis(requireCache(ctx.target).url, { signal: ctx.signal }, work);
+  try {
+    return await withRedis(requireCache(ctx.target).url, { signal: ctx.signal }, work);
+  } catch (err) {
+    throw targetFailure(err, ctx.signal);
+  }
 }
 
 const patternChars = /^[A-Za-z0-9:_.*-]+$/;

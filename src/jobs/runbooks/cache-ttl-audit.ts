@@ -54,8 +54,8 @@ export const cacheTtlAuditRunbook: Runbook<TtlAuditParams> = {
       timeoutMs: 60_000,
       idempotent: true,
       async run(ctx) {
-        const match = scopedMatch(requireCache(ctx.target).keyPrefix, ctx.params.pattern);
-        const keyPrefix = requireCache(ctx.target).keyPrefix;
+        const { keyPrefix } = requireCache(ctx.target);
+        const match = scopedMatch(keyPrefix, ctx.params.pattern);
         const groups = new Map<string, { count: number; samples: string[] }>();
         let withoutTtl = 0;
         ctx.progress(stepProgress(steps, 'scan', `MATCH ${match}`));

@@ -1,18 +1,36 @@
 import { z } from 'zod';
-import { UserError } from '../../errors.js';
+import { messageOf, UserError } from '../../errors.js';
 import { type PgSession, type PgSessionOptions, withPgSession } from '../../infra/pg-session.js';
 import { findTable, qualifiedName, type TableRef } from '../../infra/pg-tables.js';
+import { scrubSecrets } from '../../log.js';
 import { formatHours } from '../health/checks/format.js';
 import type { RunbookContext } from '../runbook.js';
 import { requireDatabaseUrl } from './backup-context.js';
 
+/**
+ * A failure of the target system (unreachable, lock timeout, permission) as a UserError, so people see the cause
+ * rather than "failed unexpectedly". Aborts and UserErrors pass through unchanged.
+ */
+export function targetFailure(err: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted || err instanceof UserError) return err;
+  const message = scrubSecrets(messageOf(err));
+  const hint = /lock timeout/i.test(message)
+    ? ' Another session holds a conflicting lock on the table; try again when it is quieter.'
+    : '';
+  return new UserError('unavailable', `${message}${hint}`);
+}
+
 /** Opens a session on the environment's target database for the duration of `work`. */
-export function withTargetDb<T>(
+export async function withTargetDb<T>(
   ctx: Pick<RunbookContext, 'target' | 'signal'>,
   opts: Omit<PgSessionOptions, 'signal'>,
   work: (session: PgSession) => Promise<T>,
 ): Promise<T> {
-  return withPgSession(requireDatabaseUrl(ctx.target), { ...opts, signal: ctx.signal }, work);
+  try {
+    return await withPgSession(requireDatabaseUrl(ctx.target), { ...opts, signal: ctx.signal }, work);
+  } catch (err) {
+    throw targetFailure(err, ctx.signal);
+  }
 }
 
 /** PostgreSQL's identifier limit: NAMEDATALEN - 1. */

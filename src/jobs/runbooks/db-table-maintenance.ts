@@ -5,7 +5,7 @@ import { indexSizes, qualifiedName } from '../../infra/pg-tables.js';
 import type { Runbook } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
 import { requireDatabaseUrl } from './backup-context.js';
-import { argsAsParams, requireTable, tableParam, withTargetDb } from './db-context.js';
+import { argsAsParams, requireTable, tableParam, targetFailure, withTargetDb } from './db-context.js';
 import { maintenanceReport } from './db-maintenance-report.js';
 
 const params = z.object({ table: tableParam.optional() }).strict();
@@ -77,6 +77,8 @@ export function tableMaintenanceRunbook(spec: MaintenanceSpec): Runbook<TableMai
             lockTimeoutMs,
             maxOutputLines,
             signal: ctx.signal,
+          }).catch((err: unknown) => {
+            throw targetFailure(err, ctx.signal);
           });
           const names = before.stats.map(qualifiedName);
           const after = await withTargetDb(ctx, {}, async (s) => ({

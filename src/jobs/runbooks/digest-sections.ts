@@ -11,8 +11,9 @@ export const digestParams = z.object({}).strict();
 export type DigestParams = z.infer<typeof digestParams>;
 
 /** Turns command words into digest params; extra words are an error, not silently ignored. */
-export function parseDigestArgs(args: string[]): unknown {
-  return args.length === 0 ? {} : { unexpected: args.join(' ') };
+export function parseDigestArgs(args: string[], flags: Record<string, string | true>): unknown {
+  // Extra words and unknown flags are errors for the strict schema, not silently ignored.
+  return { ...(args.length === 0 ? {} : { unexpected: args.join(' ') }), ...flags };
 }
 
 /** One digest section's result as checkpointed: a health check result, read back from JSON. */

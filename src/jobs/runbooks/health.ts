@@ -33,9 +33,9 @@ export const healthRunbook: Runbook<z.infer<typeof params>> = {
   risk: 'read',
   minRole: 'viewer',
   params,
-  parseArgs(args) {
-    // Extra words are an error, not silently ignored.
-    return args.length === 0 ? {} : { unexpected: args.join(' ') };
+  parseArgs(args, flags) {
+    // Extra words and unknown flags are errors for the strict schema, not silently ignored (`--evn staging`).
+    return { ...(args.length === 0 ? {} : { unexpected: args.join(' ') }), ...flags };
   },
   initialProgress() {
     return healthChecks.map((c) => ({ id: c.id, title: c.title, status: 'pending' }));

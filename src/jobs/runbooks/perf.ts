@@ -160,7 +160,7 @@ export const perfRunbook = readRunbook({
             title: trendTitle,
             status: 'ok',
             value: `mean ${formatSeconds(trend.mean)}, median ${formatSeconds(trend.median)}, max ${formatSeconds(trend.max)}`,
-            summary: `${trend.anomalies.length} anomalies (> mean + 2σ) in ${trend.points} points`,
+            summary: `${trend.anomalies.length} of ${trend.points} points above mean + 2σ`,
           },
         });
       }

@@ -35,8 +35,7 @@ export function restoreReport(target: RunTarget, outputs: Readonly<Record<string
   const down = o['scale-down'];
   const up = o['scale-up'];
   const values: Record<string, string> = {
-    'scale-down':
-      'skipped' in down ? 'no deployment configured' : `${down.from} → 0 in ${seconds(down.durationMs)}`,
+    'scale-down': 'skipped' in down ? 'no deployment configured' : `${down.from} → 0 in ${seconds(down.durationMs)}`,
     'pre-restore-backup': `${formatBytes(o['pre-restore-backup'].size)} in ${seconds(o['pre-restore-backup'].durationMs)}`,
     restore: `${formatBytes(o.restore.size)} (${kind}) in ${seconds(o.restore.durationMs)}`,
     verify: `${o.verify.results.filter((r) => r.ok).length}/${o.verify.results.length} passed`,

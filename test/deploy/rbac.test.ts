@@ -1,0 +1,266 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { interpolate } from '../../src/config/interpolate.js';
+import { parseOpsConfig } from '../../src/config/ops-config.js';
+import { createKubeTarget, type KubeTarget } from '../../src/infra/kube.js';
+import { createKubeWorkloads, type KubeWorkloads } from '../../src/infra/kube-workloads.js';
+import { type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
+import { describePermission, type Permission, permissionOf, ruleAllows } from './kube-permission.js';
+import { bindingOf, loadManifests, type Manifest, type PolicyRule, rulesOf } from './manifests.js';
+
+const srcDir = join(import.meta.dirname, '..', '..', 'src');
+
+/** The methods of an adapter object, each called once with plausible arguments. */
+type Exercise<T> = {
+  [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: (a: T) => Promise<unknown>;
+};
+
+/** Every call KubeTarget offers; the type makes a new method a compile error here until it is added. */
+const kubeTargetCalls: Exercise<KubeTarget> = {
+  listPods: (k) => k.listPods(),
+  listNodes: (k) => k.listNodes(),
+  podMetrics: (k) => k.podMetrics(),
+  readPodLog: (k) => k.readPodLog('thermaliq-rbac-probe'),
+  listCertificates: (k) => k.listCertificates(),
+  readDeployment: (k) => k.readDeployment(),
+  scaleDeployment: (k) => k.scaleDeployment(2),
+  listWarningEvents: (k) => k.listWarningEvents(),
+};
+
+/** Every call KubeWorkloads offers (the Kubernetes runbooks' rollout, HPA, certificate and maintenance calls). */
+const workloadCalls: Exercise<KubeWorkloads> = {
+  readRollout: (k) => k.readRollout(),
+  restartDeployment: (k) => k.restartDeployment(new Date()),
+  listAutoscalers: (k) => k.listAutoscalers(),
+  listCertificates: (k) => k.listCertificates(),
+  listWarnings: (k) => k.listWarnings(10),
+  readIngress: (k) => k.readIngress('thermaliq'),
+  patchIngress: (k) => k.patchIngress('thermaliq', [{ op: 'test', path: '/metadata/name', value: 'thermaliq' }]),
+  readService: (k) => k.readService('thermaliq'),
+};
+
+/** The adapter files allowed to build Kubernetes API clients: exactly the ones whose calls are exercised above. */
+const adapterFiles = ['infra/kube.ts', 'infra/kube-workloads.ts'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+function functionKeys(obj: object): string[] {
+  return Object.entries(obj)
+    .filter(([, v]) => typeof v === 'function')
+    .map(([k]) => k)
+    .sort();
+}
+
+/** Calls every method once and records which of them sent at least one request. */
+async function exercise<T extends object>(
+  world: World,
+  adapter: T,
+  calls: Record<string, (a: T) => Promise<unknown>>,
+): Promise<Record<string, number>> {
+  const sent: Record<string, number> = {};
+  for (const [name, call] of Object.entries(calls)) {
+    const before = world.kube.requests.length;
+    // A 404 (no such Ingress here, no autoscaling API in the fake) still shows which request the code sends.
+    await call(adapter).catch(() => undefined);
+    sent[name] = world.kube.requests.length - before;
+  }
+  return sent;
+}
+
+describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the code makes', () => {
+  let world: World;
+  let bot: Bot;
+  const manifests = loadManifests();
+  const byKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+  /** Every permission the code needed, from the runbooks run through the bot and from each adapter method. */
+  let needed: Permission[] = [];
+  const fromFlows: Record<string, Permission[]> = {};
+  /** Adapter methods that sent no request (their permissions would go unchecked). */
+  let silentMethods: string[] = [];
+
+  beforeAll(async () => {
+    world = await createWorld();
+    bot = await startBot(world);
+    const mark = () => world.kube.requests.length;
+    const since = (start: number) => world.kube.requests.slice(start).map(permissionOf);
+
+    // The health runbook, as a viewer would run it.
+    let start = mark();
+    const health = runIdOf(await bot.command('health', { user: people.viewer }));
+    await bot.finalMessage(health, 60_000);
+    fromFlows.health = since(start);
+
+    // The restore runbook, approved and run to the end: plan, scale down, restore, verify, scale up.
+    const key = `${world.backupPrefix}rbac-restore.sql.gz`;
+    await world.s3.putObject(
+      world.s3.bucket,
+      key,
+      gzipSync('CREATE TABLE IF NOT EXISTS public.tenants (id int);\nINSERT INTO public.tenants VALUES (1);\n'),
+    );
+    start = mark();
+    const restore = runIdOf(await bot.command(`restore ${key}`, { user: people.operator }));
+    const { approvalId } = await bot.approvalMessage(restore, { timeoutMs: 30_000 });
+    await bot.click('approval_approve', approvalId, { user: people.approver });
+    await bot.runStatus(restore, 'succeeded', 60_000);
+    fromFlows.restore = since(start);
+
+    // Every adapter method, so calls no runbook has made yet in this test are covered too.
+    const kubeConfig = production(world.config).kubernetes;
+    if (!kubeConfig) throw new Error('the test world has no Kubernetes target');
+    start = mark();
+    const targetSent = await exercise(world, createKubeTarget(kubeConfig, 'rbac'), kubeTargetCalls);
+    const workloadsSent = await exercise(world, createKubeWorkloads(kubeConfig, 'rbac'), workloadCalls);
+    fromFlows.adapters = since(start);
+    silentMethods = Object.entries({ ...targetSent, ...workloadsSent })
+      .filter(([, n]) => n === 0)
+      .map(([name]) => name);
+
+    needed = [...(fromFlows.health ?? []), ...(fromFlows.restore ?? []), ...(fromFlows.adapters ?? [])];
+  }, 180_000);
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  /** The ServiceAccount both Deployments run as. */
+  const serviceAccount = () => {
+    const accounts = new Set(
+      byKind('Deployment').map(
+        (d) =>
+          z
+            .object({ spec: z.object({ template: z.object({ spec: z.object({ serviceAccountName: z.string() }) }) }) })
+            .parse(d.body).spec.template.spec.serviceAccountName,
+      ),
+    );
+    expect([...accounts]).toHaveLength(1);
+    const name = [...accounts][0] ?? '';
+    const sa = byKind('ServiceAccount').find((s) => s.name === name);
+    expect(sa, `ServiceAccount ${name}`).toBeDefined();
+    return { name, namespace: sa?.namespace ?? '' };
+  };
+
+  /** The rules bound to the service account: per namespace from RoleBindings, cluster-wide from ClusterRoleBindings. */
+  const grants = () => {
+    const sa = serviceAccount();
+    const boundToSa = (m: Manifest) =>
+      bindingOf(m).subjects.some(
+        (s) => s.kind === 'ServiceAccount' && s.name === sa.name && s.namespace === sa.namespace,
+      );
+    const clusterRules: PolicyRule[] = byKind('ClusterRoleBinding')
+      .filter(boundToSa)
+      .flatMap((b) => {
+        const role = byKind('ClusterRole').find((r) => r.name === bindingOf(b).roleRef.name);
+        expect(role, `ClusterRole ${bindingOf(b).roleRef.name}`).toBeDefined();
+        return role ? rulesOf(role) : [];
+      });
+    const namespaceRules = new Map<string, PolicyRule[]>();
+    for (const b of byKind('RoleBinding').filter(boundToSa)) {
+      const ref = bindingOf(b).roleRef;
+      expect(ref.kind).toBe('Role');
+      const role = byKind('Role').find((r) => r.name === ref.name && r.namespace === b.namespace);
+      expect(role, `Role ${ref.name} in ${b.namespace}`).toBeDefined();
+      if (role && b.namespace)
+        namespaceRules.set(b.namespace, [...(namespaceRules.get(b.namespace) ?? []), ...rulesOf(role)]);
+    }
+    return { clusterRules, namespaceRules };
+  };
+
+  const allowed = (p: Permission) => {
+    const { clusterRules, namespaceRules } = grants();
+    if (clusterRules.some((r) => ruleAllows(r, p))) return true;
+    return p.namespace !== undefined && (namespaceRules.get(p.namespace) ?? []).some((r) => ruleAllows(r, p));
+  };
+
+  it('ran the runbooks and every adapter method against the fake API (a check over no calls would pass)', () => {
+    const paths = (ps: Permission[] | undefined) => new Set((ps ?? []).map(describePermission));
+    expect(paths(fromFlows.health)).toContain(`list core/nodes (cluster)`);
+    expect(paths(fromFlows.health)).toContain(`list core/pods in ${world.namespace}`);
+    expect(paths(fromFlows.restore)).toContain(`patch apps/deployments/scale thermaliq in ${world.namespace}`);
+    expect(paths(fromFlows.restore)).toContain(`get apps/deployments thermaliq in ${world.namespace}`);
+    expect(silentMethods, 'adapter methods that sent no request').toEqual([]);
+  });
+
+  it('the exercise tables list every method of the adapters, and only those files build Kubernetes clients', () => {
+    const kubeConfig = production(world.config).kubernetes;
+    if (!kubeConfig) throw new Error('no Kubernetes target');
+    expect(functionKeys(createKubeTarget(kubeConfig, 'x'))).toEqual(Object.keys(kubeTargetCalls).sort());
+    expect(functionKeys(createKubeWorkloads(kubeConfig, 'x'))).toEqual(Object.keys(workloadCalls).sort());
+    const building = sourceFiles(srcDir)
+      .filter((f) => readFileSync(f, 'utf8').includes('makeApiClient('))
+      .map((f) => relative(srcDir, f).split('\\').join('/'))
+      .sort();
+    expect(building).toEqual([...adapterFiles].sort());
+  });
+
+  it('allows every call the code made', () => {
+    const denied = [...new Set(needed.filter((p) => !allowed(p)).map(describePermission))];
+    expect(denied, 'calls the Role/ClusterRole do not allow').toEqual([]);
+  });
+
+  it('grants nothing that no call used: every verb on every resource of every rule is needed', () => {
+    const { clusterRules, namespaceRules } = grants();
+    const unused: string[] = [];
+    const check = (rules: PolicyRule[], where: string, scope: (p: Permission) => boolean) => {
+      for (const rule of rules) {
+        for (const apiGroup of rule.apiGroups) {
+          for (const resource of rule.resources) {
+            for (const verb of rule.verbs) {
+              const narrow: PolicyRule = { ...rule, apiGroups: [apiGroup], resources: [resource], verbs: [verb] };
+              if (!needed.some((p) => scope(p) && ruleAllows(narrow, p))) {
+                unused.push(`${verb} ${apiGroup || 'core'}/${resource} (${where})`);
+              }
+            }
+          }
+        }
+      }
+    };
+    check(clusterRules, 'ClusterRole', () => true);
+    const worldRules = namespaceRules.get(world.namespace);
+    expect(worldRules, `a Role in ${world.namespace}`).toBeDefined();
+    check(worldRules ?? [], `Role in ${world.namespace}`, (p) => p.namespace === world.namespace);
+    expect(unused, 'grants no call needs').toEqual([]);
+  });
+
+  it('uses no wildcards, and the cluster-wide grant is only nodes, kept apart from the namespaced Roles', () => {
+    const all = [...byKind('Role'), ...byKind('ClusterRole')].flatMap(rulesOf);
+    const wild = all.filter((r) => [...r.apiGroups, ...r.resources, ...r.verbs].includes('*'));
+    expect(wild).toEqual([]);
+    const { clusterRules } = grants();
+    expect(clusterRules.flatMap((r) => r.resources)).toEqual(['nodes']);
+    expect(byKind('ClusterRole').map((r) => r.file)).toEqual(['clusterrole-nodes.yaml']);
+  });
+
+  it('has the same Role in every namespace the shipped ops config manages, naming that namespace’s deployment', () => {
+    const configMap = byKind('ConfigMap').find((m) => m.name === 'thermaliq-chatops-ops-config');
+    const text = z.object({ data: z.object({ 'ops.yml': z.string() }) }).parse(configMap?.body).data['ops.yml'];
+    const config = parseOpsConfig(interpolate(parseYaml(text), {}));
+    const managed = new Map<string, string>();
+    for (const svc of Object.values(config.services)) {
+      for (const env of Object.values(svc.environments)) {
+        if (env.kubernetes) managed.set(env.kubernetes.namespace, env.kubernetes.deployment);
+      }
+    }
+    const { namespaceRules } = grants();
+    expect([...namespaceRules.keys()].sort()).toEqual([...managed.keys()].sort());
+    const worldDeployment = production(world.config).kubernetes?.deployment ?? '';
+    const shape = (rules: PolicyRule[], deployment: string) =>
+      JSON.stringify(
+        rules.map((r) => ({
+          ...r,
+          resourceNames: r.resourceNames?.map((n) => (n === deployment ? '<deployment>' : n)),
+        })),
+      );
+    const reference = shape(namespaceRules.get(world.namespace) ?? [], worldDeployment);
+    for (const [namespace, deployment] of managed) {
+      expect(shape(namespaceRules.get(namespace) ?? [], deployment), namespace).toBe(reference);
+    }
+  });
+});

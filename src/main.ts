@@ -22,6 +22,9 @@ import { createRunExecutor } from './jobs/run-executor.js';
 import type { RunTarget } from './jobs/runbook.js';
 import { syncSchedules, validateSchedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { measuredSlackFetch } from './metrics/slack-fetch.js';
 import { playgroundBanner } from './playground/banner.js';
 import { startDemoTargets, withDefaults } from './playground/demo-targets.js';
 import { playgroundRoster } from './playground/roster.js';
@@ -189,12 +192,17 @@ export async function start(opts: StartOptions): Promise<Instance> {
     await syncSchedules(queue, config, log.child({ component: 'schedules' }));
     log.info({ queue: conn.kind }, 'queue backend ready');
 
+    const metrics = createMetrics({ defaultLabels: { role: env.ROLE } });
     const slack = new WebClient(botToken, {
       slackApiUrl: env.SLACK_API_URL,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      // Counts every Slack call, error and 429, whoever makes it.
+      fetch: measuredSlackFetch(metrics),
     });
     const outbox = new Outbox(slack, log.child({ component: 'outbox' }), opts.outbox);
+    metrics.setQueueDepthSource(() => queue.depth());
+    metrics.setOutboxBacklogSource(() => outbox.backlog());
     stops.push(() => outbox.drain());
 
     const infraFor = (target: RunTarget) =>
@@ -211,6 +219,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
         log: log.child({ component: 'worker' }),
         createInfra: infraFor,
         lateAfterMs: env.SCHEDULE_LATE_AFTER_MS,
+        metrics,
       });
       const w = backend.createWorker(execute, {
         concurrency: env.WORKER_CONCURRENCY,
@@ -225,7 +234,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
       stops.push(async () => log.info({ outcome: await w.close(env.SHUTDOWN_TIMEOUT_MS) }, 'worker stopped'));
     }
     const stopExpiry = startApprovalExpiry(
-      { config, store, reporter: outbox, log: log.child({ component: 'approvals' }) },
+      { config, store, reporter: outbox, metrics, log: log.child({ component: 'approvals' }) },
       env.APPROVAL_SWEEP_MS,
     );
     stops.push(stopExpiry);
@@ -265,10 +274,11 @@ export async function start(opts: StartOptions): Promise<Instance> {
           outbox,
           reporter: outbox,
           cancelBus,
+          metrics,
           createInfra: infraFor,
           log: log.child({ component: 'bot' }),
         },
-        probeRoutes(ready),
+        [...probeRoutes(ready), metricsRoute(metrics)],
       );
       const started = bot;
       // Stop taking commands first, so nothing new arrives while the worker drains.
@@ -276,7 +286,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
       port = bot.port;
       playground?.setBotEventsUrl(`http://127.0.0.1:${bot.port}/slack/events`);
     } else {
-      const server = await serveRoutes(probeRoutes(ready), env.PORT, env.HOST);
+      const server = await serveRoutes([...probeRoutes(ready), metricsRoute(metrics)], env.PORT, env.HOST);
       stops.push(() => new Promise((r) => server.close(r)));
       port = (server.address() as AddressInfo).port;
     }

@@ -3,6 +3,7 @@ import type { CancelBus } from '../jobs/cancel-bus.js';
 import type { RunQueue } from '../jobs/queue.js';
 import type { Reporter } from '../jobs/report.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { AuditEvent } from '../store/audit.js';
 import type { Run } from '../store/runs.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +17,8 @@ export interface ClickDeps {
   reporter: Reporter;
   groups: GroupDirectory;
   cancelBus: Pick<CancelBus, 'publish'>;
+  /** Counters for /metrics (optional in tests). */
+  metrics?: Pick<Metrics, 'approvalDecided'>;
   log: Logger;
 }
 

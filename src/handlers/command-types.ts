@@ -4,6 +4,7 @@ import type { Infra } from '../infra/infra.js';
 import type { RunQueue } from '../jobs/queue.js';
 import type { Risk, RunTarget } from '../jobs/runbook.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import type { RunDetail, RunSummary, ScheduleSummary } from './history.js';
 import type { GroupDirectory } from './policy.js';
@@ -49,6 +50,8 @@ export interface CommandDeps {
   queue: RunQueue;
   groups: GroupDirectory;
   log: Logger;
+  /** Counters for /metrics (optional in tests). */
+  metrics?: Pick<Metrics, 'commandHandled' | 'approvalDecided'>;
   /** Adapters for validating arguments against reality (e.g. the backup exists). */
   createInfra(target: RunTarget): Infra;
 }

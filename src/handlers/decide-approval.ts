@@ -38,6 +38,7 @@ export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<
   switch (outcome.kind) {
     case 'approved': {
       await audit('allow', 'approved', { ...detail, approvers: outcome.approval.approvers });
+      deps.metrics?.approvalDecided('approved');
       if (seq !== undefined) await deps.queue.enqueue(run.id, seq);
       if (outcome.approval.message_ts) {
         await deps.reporter.approvalUpdated(approvalViewOf(outcome.approval, ref), outcome.approval.message_ts);
@@ -99,6 +100,7 @@ export async function rejectClick(deps: ClickDeps, input: ClickInput): Promise<C
     return { ephemeral: `This request is already ${after?.status ?? 'gone'}; nothing changed.` };
   }
   await audit('allow', 'rejected', { ...detail, reason });
+  deps.metrics?.approvalDecided('rejected');
   await deps.store.runs.finish(run.id, {
     status: 'rejected',
     error: `rejected by ${input.userId}${reason ? `: ${reason}` : ''}`,

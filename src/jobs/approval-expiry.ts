@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../config/ops-config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { approvalViewOf } from './approval-view.js';
 import type { Reporter } from './report.js';
@@ -11,6 +12,7 @@ export interface ExpiryDeps {
   store: Store;
   reporter: Reporter;
   log: Logger;
+  metrics?: Pick<Metrics, 'approvalDecided' | 'runFinished'>;
 }
 
 /**
@@ -22,7 +24,16 @@ export async function expireApprovals(deps: ExpiryDeps): Promise<number> {
   for (const a of expired) {
     const run = await deps.store.runs.get(a.run_id);
     if (!run) continue;
-    await deps.store.runs.finish(run.id, { status: 'expired', error: 'approval expired', from: ['awaiting_approval'] });
+    deps.metrics?.approvalDecided('expired');
+    if (
+      await deps.store.runs.finish(run.id, {
+        status: 'expired',
+        error: 'approval expired',
+        from: ['awaiting_approval'],
+      })
+    ) {
+      deps.metrics?.runFinished(run.runbook, 'expired');
+    }
     await deps.store.audit.append({
       actor: 'system',
       action: 'approval_expired',

@@ -1,6 +1,7 @@
 import type { OpsConfig } from '../config/ops-config.js';
 import type { Infra } from '../infra/infra.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Run } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { createPlanPhase } from './plan-phase.js';
@@ -23,6 +24,8 @@ export interface ExecutorDeps {
   runbooks?: ReadonlyMap<string, Runbook<unknown>>;
   /** A scheduler tick this much after its fire time is reported as late. */
   lateAfterMs?: number;
+  /** Run and step counters and durations for /metrics. */
+  metrics?: Pick<Metrics, 'runFinished' | 'stepFinished' | 'approvalDecided'>;
 }
 
 const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'rejected', 'expired']);

@@ -24,6 +24,7 @@ export async function failRun(deps: ExecutorDeps, ref: RunRef, err: unknown, ste
   const message = safe ? messageOf(err) : `${step ? `Step "${step}" failed` : 'The run failed'} unexpectedly.`;
   deps.log.error({ err, errorId, step, runId: ref.runId }, 'run failed');
   if (await deps.store.runs.finish(ref.runId, { status: 'failed', error: scrubSecrets(messageOf(err)), errorId })) {
+    deps.metrics?.runFinished(ref.runbook, 'failed');
     await deps.reporter.runFailed(ref, { message, errorId, step });
     await deps.store.runs.markReported(ref.runId);
   }

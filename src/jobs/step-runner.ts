@@ -12,6 +12,11 @@ import type { Runbook } from './runbook.js';
 
 type Deps = ExecutorDeps & { runbooks: ReadonlyMap<string, Runbook<unknown>> };
 
+/** Seconds since a run started, for the duration histogram. */
+function secondsSince(start: Date | null): number | undefined {
+  return start ? (Date.now() - start.getTime()) / 1000 : undefined;
+}
+
 /** A scheduled report that comes after its tick (every instance was down) says so, once. */
 function markLate(run: Run, report: RunReport): RunReport {
   if (!run.late || !run.scheduled_for) return report;
@@ -23,6 +28,7 @@ async function finishCancelled(deps: Deps, p: PreparedRun): Promise<void> {
   const current = await deps.store.runs.get(p.run.id);
   const by = current?.cancel_requested_by ?? p.run.requested_by;
   if (await deps.store.runs.finish(p.run.id, { status: 'cancelled', error: `cancelled by ${by}` })) {
+    deps.metrics?.runFinished(p.runbook.name, 'cancelled', secondsSince(p.run.started_at));
     await deps.reporter.runCancelled(p.ref, by);
     await deps.store.runs.markReported(p.run.id);
   }
@@ -117,6 +123,7 @@ export function createStepRunner(deps: Deps) {
         log.info({ step: step.name }, 'step started');
         // A destructive runbook's steps are never interrupted by a cancel, only by their own timeout.
         const outer = destructive ? undefined : signal;
+        const stepStarted = performance.now();
         const output = await withDeadline(step.name, step.timeoutMs, outer, (stepSignal) =>
           step.run({
             runId: run.id,
@@ -135,17 +142,20 @@ export function createStepRunner(deps: Deps) {
         );
         outputs[step.name] = output;
         await store.steps.finish(run.id, step.name, { status: 'succeeded', output });
+        deps.metrics?.stepFinished(p.runbook.name, step.name, 'succeeded', (performance.now() - stepStarted) / 1000);
         log.info({ step: step.name }, 'step finished');
       }
       currentStep = undefined;
       const report = markLate(run, p.runbook.report(p.target, p.params, outputs));
       const silent = run.delivery === 'quiet' && (report.status === 'ok' || report.status === 'skipped');
       if (await store.runs.finish(run.id, { status: 'succeeded', report })) {
+        deps.metrics?.runFinished(p.runbook.name, 'succeeded', secondsSince(run.started_at));
         if (!silent) await reporter.runFinished(p.ref, report);
         await store.runs.markReported(run.id);
       }
     } catch (err) {
       if (currentStep) {
+        deps.metrics?.stepFinished(p.runbook.name, currentStep, 'failed', 0);
         await store.steps
           .finish(run.id, currentStep, { status: 'failed', error: scrubSecrets(messageOf(err)) })
           .catch((e: unknown) => log.error({ err: e }, 'could not record the failed step'));

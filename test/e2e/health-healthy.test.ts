@@ -87,4 +87,18 @@ describe('/thermaliq health on a healthy service', () => {
     }
     expect(JSON.stringify(final.blocks)).toContain(':white_circle:');
   });
+
+  it('exposes probes and Prometheus metrics on the HTTP port', async () => {
+    const base = `http://127.0.0.1:${bot.instance.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/chatops_commands_total\{[^}]*command="health"[^}]*outcome="accepted"[^}]*\} [1-9]/);
+    expect(text).toMatch(/chatops_runs_total\{[^}]*runbook="health"[^}]*status="succeeded"[^}]*\} [1-9]/);
+    expect(text).toMatch(/chatops_slack_api_calls_total\{[^}]*method="chat.postMessage"/);
+    expect(text).toMatch(/chatops_queue_jobs\{[^}]*state=/);
+    expect(text).toContain('chatops_outbox_backlog');
+  });
 });

@@ -2,6 +2,9 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { z } from 'zod';
 import { newErrorId } from '../../../errors.js';
 import { type CommandDeps, handleCommand } from '../../../handlers/handle-command.js';
+import { historyCommands } from '../../../handlers/history.js';
+import { runbooks } from '../../../jobs/registry.js';
+import { commandLabelOf, commandOutcomeOf } from '../../../metrics/command-labels.js';
 import { renderCommandReply, renderInternalError } from '../../views/command-reply.js';
 
 /** Slack gives up on an ack after 3 s; we answer before that even when the store is slow. */
@@ -40,9 +43,17 @@ export function slashCommandListener(deps: CommandDeps) {
     });
     try {
       const reply = await Promise.race([work, deadline]);
+      deps.metrics?.commandHandled(
+        commandLabelOf(p.text, [...runbooks.keys(), ...historyCommands]),
+        commandOutcomeOf(reply),
+      );
       await ack({ response_type: 'ephemeral', ...renderCommandReply(reply) });
     } catch (err) {
       const errorId = newErrorId();
+      deps.metrics?.commandHandled(
+        commandLabelOf(p.text, [...runbooks.keys(), ...historyCommands]),
+        err instanceof AckDeadline ? 'ack_timeout' : 'error',
+      );
       if (err instanceof AckDeadline) {
         log.error({ errorId }, 'command did not finish before the ack deadline');
         work.catch((late: unknown) => log.error({ err: late, errorId }, 'late command failed'));

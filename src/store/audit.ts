@@ -44,6 +44,7 @@ export class AuditLog {
 
 /** PostgreSQL text cannot hold NUL; a hostile command must still be audited, so NUL becomes U+FFFD. */
 function withoutNul(e: AuditEvent): AuditEvent {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what has to go.
   const clean = (v: string | undefined) => v?.replace(/\u0000/g, '\uFFFD');
   return {
     ...e,

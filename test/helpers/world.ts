@@ -274,13 +274,19 @@ export function botEnv(
 /** Starts the real bot (ROLE=all by default) on the world. */
 export async function startBot(
   w: World,
-  opts: { queue?: 'redis' | 'postgres'; role?: 'all' | 'bot' | 'worker'; env?: Record<string, string> } = {},
+  opts: {
+    queue?: 'redis' | 'postgres';
+    role?: 'all' | 'bot' | 'worker';
+    env?: Record<string, string>;
+    /** Where the bot's JSON log lines go (silent when absent). */
+    logTo?: NodeJS.WritableStream;
+  } = {},
 ): Promise<Bot> {
   const env = loadEnv(botEnv(w, opts));
   const instance = await start({
     env,
     config: w.config,
-    log: createLogger('silent'),
+    log: opts.logTo ? createLogger('debug', opts.logTo) : createLogger('silent'),
     outbox: { postIntervalMs: 50, updateIntervalMs: 50, backoffMs: 20 },
   });
   const url = `http://127.0.0.1:${instance.port}/slack/events`;

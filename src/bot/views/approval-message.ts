@@ -1,7 +1,7 @@
 import type { ApprovalView } from '../../jobs/report.js';
 import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
-import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
+import { escapeMrkdwn, fitMessage, limits, packLines, truncate } from './limits.js';
 
 const statusHeader: Record<ApprovalView['status'], string> = {
   pending: ':raised_hand: Approval needed',
@@ -123,6 +123,17 @@ export function renderApproval(v: ApprovalView): MessageBody {
       ],
     });
   }
-  const capped = blocks.slice(0, limits.blocksPerMessage);
+  const capped = fitMessage(
+    blocks,
+    (cut): Block => ({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${cut} more plan sections did not fit in a message; \`run ${run.runId}\` shows the whole plan.`,
+        },
+      ],
+    }),
+  );
   return { text: truncate(`${statusHeader[v.status]}: ${plan.summary}`, limits.fallbackText), blocks: capped };
 }

@@ -1,7 +1,7 @@
 import type { ProgressItem, RunRef, RunReport } from '../../jobs/report.js';
 import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
-import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
+import { escapeMrkdwn, fitMessage, limits, packLines, truncate } from './limits.js';
 import { statusEmoji } from './status-emoji.js';
 
 function itemLine(item: ProgressItem): string {
@@ -71,12 +71,18 @@ export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): 
       `${ref.runbook} on ${ref.serviceName} (${ref.environment}): ${done}/${items.length} done`,
       limits.fallbackText,
     ),
-    blocks: [
-      header(ref, ':arrows_counterclockwise:'),
-      context(ref, `${done}/${items.length} done`),
-      ...itemSections(items, limits.blocksPerMessage - 3),
-      cancelButton(ref),
-    ],
+    blocks: fitMessage(
+      [
+        header(ref, ':arrows_counterclockwise:'),
+        context(ref, `${done}/${items.length} done`),
+        ...itemSections(items, limits.blocksPerMessage - 3),
+        cancelButton(ref),
+      ],
+      (cut): Block => ({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `${cut} more sections are not shown.` }],
+      }),
+    ),
   };
 }
 
@@ -113,7 +119,16 @@ export function renderRunReport(ref: RunRef, report: RunReport): MessageBody {
     ],
   };
   blocks.push(...itemSections(report.items, limits.blocksPerMessage - blocks.length - 2), tail, rerun);
-  return { text: truncate(`${statusEmoji(report.status)} ${report.headline}`, limits.fallbackText), blocks };
+  const fitted = fitMessage(
+    blocks,
+    (cut): Block => ({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `${cut} more sections did not fit in a message; \`run ${ref.runId}\` shows them all.` },
+      ],
+    }),
+  );
+  return { text: truncate(`${statusEmoji(report.status)} ${report.headline}`, limits.fallbackText), blocks: fitted };
 }
 
 /**

@@ -1,10 +1,35 @@
+import type { RoleName } from '../config/ops-config.js';
 import { approvalViewOf } from '../jobs/approval-view.js';
 import { runRefOf } from '../jobs/run-ref.js';
-import { RunStore } from '../store/runs.js';
+import { type Run, RunStore } from '../store/runs.js';
 import { type ClickDeps, type ClickInput, type ClickReply, clickContext } from './click-context.js';
 import { roleAtLeast } from './policy.js';
 
 const maxReasonLength = 500;
+
+/**
+ * Loads the approval and its run for a click and checks what every decision needs: the request exists, the channel
+ * is allowed, the clicker is an approver. Refusals are audited and come back as the reply.
+ */
+async function approverClick(
+  deps: ClickDeps,
+  input: ClickInput,
+  action: 'approve' | 'reject',
+  notApprover: (run: Run, role: RoleName | undefined) => string,
+) {
+  const approval = await deps.store.approvals.get(input.value);
+  const run = approval ? await deps.store.runs.get(approval.run_id) : undefined;
+  const { role, audit, inAllowedChannel } = await clickContext(deps, input, action, run);
+  const detail = { approvalId: input.value };
+  const refuse = async (reason: string, ephemeral: string, extra: Record<string, unknown> = {}) => {
+    await audit('deny', reason, { ...detail, ...extra });
+    return { refused: { ephemeral } satisfies ClickReply };
+  };
+  if (!approval || !run) return refuse('not_found', 'That approval request does not exist (any more).');
+  if (!inAllowedChannel) return refuse('channel_not_allowed', 'Approvals are not accepted in this channel.');
+  if (!roleAtLeast(role, 'approver')) return refuse('forbidden', notApprover(run, role), { role });
+  return { approval, run, audit, detail };
+}
 
 /**
  * An Approve click. The clicker must be an approver (or admin) and not the requester. The vote and, at quorum, the
@@ -12,24 +37,15 @@ const maxReasonLength = 500;
  * instances decide exactly once. Every click is audited, refused ones too.
  */
 export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<ClickReply> {
-  const approval = await deps.store.approvals.get(input.value);
-  const run = approval ? await deps.store.runs.get(approval.run_id) : undefined;
-  const { role, audit, inAllowedChannel } = await clickContext(deps, input, 'approve', run);
-  const detail = { approvalId: input.value };
-  if (!approval || !run) {
-    await audit('deny', 'not_found', detail);
-    return { ephemeral: 'That approval request does not exist (any more).' };
-  }
-  if (!inAllowedChannel) {
-    await audit('deny', 'channel_not_allowed', detail);
-    return { ephemeral: 'Approvals are not accepted in this channel.' };
-  }
-  if (!roleAtLeast(role, 'approver')) {
-    await audit('deny', 'forbidden', { ...detail, role });
-    return {
-      ephemeral: `Only approvers can approve ${run.runbook}; you are ${role ? `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}` : 'not in any role'}. Ask someone with the approver role.`,
-    };
-  }
+  const ctx = await approverClick(
+    deps,
+    input,
+    'approve',
+    (run, role) =>
+      `Only approvers can approve ${run.runbook}; you are ${role ? `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}` : 'not in any role'}. Ask someone with the approver role.`,
+  );
+  if ('refused' in ctx) return ctx.refused;
+  const { approval, run, audit, detail } = ctx;
   let seq: number | undefined;
   const outcome = await deps.store.approvals.vote(approval.id, input.userId, async (q, a) => {
     seq = await new RunStore(q).requeue(a.run_id, ['awaiting_approval']);
@@ -77,22 +93,14 @@ export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<
 
 /** A Reject decision (from the reason modal or the button). Approvers other than the requester may reject. */
 export async function rejectClick(deps: ClickDeps, input: ClickInput): Promise<ClickReply> {
-  const approval = await deps.store.approvals.get(input.value);
-  const run = approval ? await deps.store.runs.get(approval.run_id) : undefined;
-  const { role, audit, inAllowedChannel } = await clickContext(deps, input, 'reject', run);
-  const detail = { approvalId: input.value };
-  if (!approval || !run) {
-    await audit('deny', 'not_found', detail);
-    return { ephemeral: 'That approval request does not exist (any more).' };
-  }
-  if (!inAllowedChannel) {
-    await audit('deny', 'channel_not_allowed', detail);
-    return { ephemeral: 'Approvals are not accepted in this channel.' };
-  }
-  if (!roleAtLeast(role, 'approver')) {
-    await audit('deny', 'forbidden', { ...detail, role });
-    return { ephemeral: `Only approvers can reject ${run.runbook}; the requester can cancel it instead.` };
-  }
+  const ctx = await approverClick(
+    deps,
+    input,
+    'reject',
+    (run) => `Only approvers can reject ${run.runbook}; the requester can cancel it instead.`,
+  );
+  if ('refused' in ctx) return ctx.refused;
+  const { approval, run, audit, detail } = ctx;
   const reason = input.reason?.trim().slice(0, maxReasonLength) || undefined;
   const { decided, approval: after } = await deps.store.approvals.reject(approval.id, input.userId, reason);
   if (!decided || !after) {

@@ -1,5 +1,7 @@
 import { benchAckLatency } from './ack-latency.js';
+import { benchBotRss } from './bot-rss.js';
 import { benchHealthWallTime } from './health-wall-time.js';
+import { benchWorkerThroughput } from './worker-throughput.js';
 
 /** Runs every benchmark; each prints its ratio against a baseline measured in the same run. */
 async function main(): Promise<void> {
@@ -7,6 +9,8 @@ async function main(): Promise<void> {
   const benches: Record<string, () => Promise<unknown>> = {
     ack: benchAckLatency,
     health: benchHealthWallTime,
+    throughput: benchWorkerThroughput,
+    rss: benchBotRss,
   };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;

@@ -1,25 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { botEnv, createWorld, people } from '../test/helpers/world.js';
-import { redisUrl, waitUntil } from '../test/support/services.js';
+import { dropRedisKeys, waitUntil } from '../test/support/services.js';
 import { postSigned, slashCommandBody } from '../test/support/slack-signing.js';
-
-/** Removes the 10,000 queued jobs this bench leaves in the local Redis. */
-async function dropQueueKeys(prefix: string): Promise<void> {
-  if (!prefix) return;
-  const redis = new Redis(redisUrl());
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Resident set size of a process, in MiB, from /proc. */
 function rssMiB(pid: number): number {
@@ -84,7 +67,8 @@ export async function benchBotRss(): Promise<{ growth: number }> {
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    await dropQueueKeys(env.QUEUE_PREFIX ?? '');
+    // The 10,000 queued jobs this bench leaves in the local Redis.
+    await dropRedisKeys(env.QUEUE_PREFIX ?? '');
     await world.close();
   }
 }

@@ -11,7 +11,14 @@ import { type FakePrometheus, startFakePrometheus } from '../support/fake-promet
 import { type FakeSlack, type SlackMessageState, slackMessageKey, startFakeSlack } from '../support/fake-slack.js';
 import { podFixture } from '../support/kube-fixtures.js';
 import { startS3, type TestS3 } from '../support/s3.js';
-import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix, waitUntil } from '../support/services.js';
+import {
+  createTestDatabase,
+  dropRedisKeys,
+  redisUrl,
+  type TestDatabase,
+  uniquePrefix,
+  waitUntil,
+} from '../support/services.js';
 import {
   blockActionBody,
   postSigned,
@@ -169,6 +176,8 @@ export async function createWorld(overrides: (cfg: OpsConfig) => void = () => {}
         new Promise((r) => api.server.close(r)),
       ]);
       await target.drop().catch(() => {});
+      // The queue's keys (every bot of this world uses the store schema as its queue prefix).
+      await dropRedisKeys(storeSchema.replace(/_/g, '-')).catch(() => {});
       const client = new pg.Client({ connectionString: storeUrl });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`);

@@ -128,3 +128,20 @@ export async function waitUntil<T>(
 function isTruthy<T>(value: T): value is Exclude<T, false | null | undefined | 0 | ''> {
   return Boolean(value);
 }
+
+/** Deletes every Redis key under `prefix:` (a test's queue), so runs leave nothing behind. */
+export async function dropRedisKeys(prefix: string, url = redisUrl()): Promise<void> {
+  if (!prefix) return;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

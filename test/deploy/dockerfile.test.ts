@@ -79,6 +79,8 @@ describe('deploy/Dockerfile', () => {
     const apt = instructions.find((l) => l.includes('apt-get install'));
     expect(apt).toContain('--no-install-recommends');
     expect(apt).toContain('postgresql-client');
+    // The weekly digest renders its chart text with DejaVu Sans.
+    expect(apt).toContain('fonts-dejavu-core');
     // The image proves at build time that the three tools the runbooks spawn are there.
     for (const tool of ['pg_dump', 'psql', 'pg_restore']) expect(apt).toContain(`${tool} --version`);
   });

@@ -23,11 +23,13 @@ export interface OutboxOptions {
   maxAttempts: number;
   /** First backoff for transient failures; doubles each attempt. */
   backoffMs: number;
+  /** How the outbox waits (Retry-After, backoff, spacing); tests observe the waits through it. */
+  sleep: (ms: number) => Promise<void>;
 }
 
-const defaults: OutboxOptions = { postIntervalMs: 1000, updateIntervalMs: 1000, maxAttempts: 8, backoffMs: 500 };
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const defaults: OutboxOptions = { postIntervalMs: 1000, updateIntervalMs: 1000, maxAttempts: 8, backoffMs: 500, sleep };
 
 interface PendingUpdate {
   body: MessageBody;
@@ -74,7 +76,7 @@ export class Outbox implements Reporter {
         const wait = failure.kind === 'rate_limited' ? failure.retryAfterMs : backoff;
         if (failure.kind !== 'rate_limited') backoff *= 2;
         this.log.warn({ what, attempt, failure, waitMs: wait }, 'slack call will be retried');
-        await sleep(wait);
+        await this.opts.sleep(wait);
       }
     }
   }
@@ -87,7 +89,7 @@ export class Outbox implements Reporter {
     const mine = turn.chain.then(async () => {
       this.queuedPosts -= 1;
       const wait = turn.lastPostAt + this.opts.postIntervalMs - Date.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await this.opts.sleep(wait);
       try {
         const res = await this.call('chat.postMessage', () =>
           this.client.chat.postMessage({ channel, text: body.text, blocks: body.blocks, thread_ts: threadTs }),

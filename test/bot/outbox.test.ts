@@ -43,14 +43,19 @@ describe('outbox', () => {
   });
 
   it('honours a 429 Retry-After and still delivers the final message once', async () => {
-    const outbox = new Outbox(client, createLogger('silent'), { postIntervalMs: 0, backoffMs: 10 });
+    const waits: number[] = [];
+    const outbox = new Outbox(client, createLogger('silent'), {
+      postIntervalMs: 0,
+      backoffMs: 10,
+      sleep: async (ms) => void waits.push(ms),
+    });
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 2);
     const before = slack.callsOf('chat.postMessage').length;
     const ts = await outbox.postMessage('CRATELIMIT', body('report'));
     const calls = slack.callsOf('chat.postMessage').slice(before);
     expect(calls.map((c) => c.ok)).toEqual([false, false, true]);
-    // Retry-After is in seconds; the outbox waited at least that long between attempts.
-    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    // Retry-After is in seconds; the outbox waited exactly that long before each retry, not its own backoff.
+    expect(waits).toEqual([1000, 1000]);
     expect([...slack.messages().values()].filter((m) => m.channel === 'CRATELIMIT' && m.ts === ts)).toHaveLength(1);
   });
 
@@ -65,11 +70,20 @@ describe('outbox', () => {
   });
 
   it('spaces posts in one channel by the per-channel interval', async () => {
-    const outbox = new Outbox(client, createLogger('silent'), { postIntervalMs: 300 });
+    const waits: number[] = [];
+    const outbox = new Outbox(client, createLogger('silent'), {
+      postIntervalMs: 60_000,
+      sleep: async (ms) => void waits.push(ms),
+    });
     const before = slack.callsOf('chat.postMessage').length;
     await Promise.all([1, 2, 3].map((i) => outbox.postMessage('CSPACED', body(`m${i}`))));
     const calls = slack.callsOf('chat.postMessage').slice(before);
     expect(calls.map((c) => c.body.text)).toEqual(['m1', 'm2', 'm3']);
-    expect((calls[2]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(590);
+    // The first post goes at once; each later one waits its turn (up to the interval) before it is sent.
+    expect(waits).toHaveLength(2);
+    for (const w of waits) {
+      expect(w).toBeGreaterThan(0);
+      expect(w).toBeLessThanOrEqual(60_000);
+    }
   });
 });

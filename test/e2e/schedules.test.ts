@@ -55,14 +55,14 @@ describe('schedules', () => {
       await waitUntil(
         async () => {
           const rows = await a.query<{ n: string }>(
-            "SELECT count(*) AS n FROM runs WHERE schedule_name = 'every-2s' AND status = 'succeeded'",
+            "SELECT count(*) AS n FROM runs WHERE schedule_name = 'every-2s' AND status = 'succeeded' AND reported_at IS NOT NULL",
           );
           return Number(rows[0]?.n) >= 2;
         },
         { timeoutMs: 20_000, description: 'two ticks' },
       );
       const runs = await a.query<{ id: string; scheduled_for: Date; status: string; requested_by: string }>(
-        "SELECT id, scheduled_for, status, requested_by FROM runs WHERE schedule_name = 'every-2s' AND status = 'succeeded'",
+        "SELECT id, scheduled_for, status, requested_by FROM runs WHERE schedule_name = 'every-2s' AND status = 'succeeded' AND reported_at IS NOT NULL",
       );
       // One run per tick, and one message per run: no tick ran twice.
       expect(new Set(runs.map((r) => r.scheduled_for.getTime())).size).toBe(runs.length);

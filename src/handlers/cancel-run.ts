@@ -1,4 +1,4 @@
-import { approvalViewOf } from '../jobs/approval-view.js';
+import { deliverDecision } from '../jobs/approval-delivery.js';
 import { runRefOf } from '../jobs/run-ref.js';
 import { type ClickDeps, type ClickInput, type ClickReply, clickContext } from './click-context.js';
 import { roleAtLeast } from './policy.js';
@@ -32,14 +32,13 @@ export async function cancelClick(deps: ClickDeps, input: ClickInput): Promise<C
   if (['planning', 'awaiting_approval', 'queued'].includes(flagged.status)) {
     if (await deps.store.runs.finish(run.id, { status: 'cancelled', error: `cancelled by ${input.userId}` })) {
       const approval = await deps.store.approvals.latestForRun(run.id);
-      if (approval?.status === 'pending') {
-        await deps.store.approvals.supersede(deps.store.db.pool, approval.id);
-        if (approval.message_ts) {
-          await deps.reporter.approvalUpdated(
-            approvalViewOf(approval, ref, { status: 'cancelled', decidedBy: input.userId }),
-            approval.message_ts,
-          );
-        }
+      if (approval?.status === 'pending' && (await deps.store.approvals.supersede(deps.store.db.pool, approval.id))) {
+        // Shown as cancelled: the run is cancelled and this is its newest request (see deliverDecision).
+        const [superseded, cancelled] = await Promise.all([
+          deps.store.approvals.get(approval.id),
+          deps.store.runs.get(run.id),
+        ]);
+        if (superseded && cancelled) await deliverDecision(deps, superseded, cancelled);
       }
       if (ref.messageTs) await deps.reporter.runCancelled(ref, input.userId);
     }

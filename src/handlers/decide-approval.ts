@@ -1,4 +1,5 @@
 import type { RoleName } from '../config/ops-config.js';
+import { deliverDecision } from '../jobs/approval-delivery.js';
 import { approvalViewOf } from '../jobs/approval-view.js';
 import { runRefOf } from '../jobs/run-ref.js';
 import { type Run, RunStore } from '../store/runs.js';
@@ -56,9 +57,7 @@ export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<
       await audit('allow', 'approved', { ...detail, approvers: outcome.approval.approvers });
       deps.metrics?.approvalDecided('approved');
       if (seq !== undefined) await deps.queue.enqueue(run.id, seq);
-      if (outcome.approval.message_ts) {
-        await deps.reporter.approvalUpdated(approvalViewOf(outcome.approval, ref), outcome.approval.message_ts);
-      }
+      await deliverDecision(deps, outcome.approval, run);
       return {};
     }
     case 'counted': {
@@ -113,7 +112,6 @@ export async function rejectClick(deps: ClickDeps, input: ClickInput): Promise<C
     status: 'rejected',
     error: `rejected by ${input.userId}${reason ? `: ${reason}` : ''}`,
   });
-  if (after.message_ts)
-    await deps.reporter.approvalUpdated(approvalViewOf(after, runRefOf(run, deps.config)), after.message_ts);
+  await deliverDecision(deps, after, run);
   return {};
 }

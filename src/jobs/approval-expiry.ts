@@ -2,9 +2,8 @@ import type { OpsConfig } from '../config/ops-config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
-import { approvalViewOf } from './approval-view.js';
+import { deliverDecision } from './approval-delivery.js';
 import type { Reporter } from './report.js';
-import { runRefOf } from './run-ref.js';
 
 /** What expiring approvals needs. */
 export interface ExpiryDeps {
@@ -44,13 +43,7 @@ export async function expireApprovals(deps: ExpiryDeps): Promise<number> {
       runId: run.id,
       detail: { approvalId: a.id, expiresAt: a.expires_at.toISOString() },
     });
-    if (a.message_ts) {
-      await deps.reporter
-        .approvalUpdated(approvalViewOf(a, runRefOf(run, deps.config)), a.message_ts)
-        .catch((err: unknown) =>
-          deps.log.warn({ err, approvalId: a.id }, 'could not update an expired approval message'),
-        );
-    }
+    await deliverDecision(deps, a, run);
   }
   return expired.length;
 }

@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { type Approval, newApprovalId } from '../store/approvals.js';
 import { AuditLog } from '../store/audit.js';
 import { type Run, type RunStatus, RunStore } from '../store/runs.js';
+import { deliverDecision } from './approval-delivery.js';
 import { approvalViewOf } from './approval-view.js';
 import { withDeadline } from './deadline.js';
 import { type Plan, planChanges, planHash } from './plan.js';
@@ -71,12 +72,7 @@ export async function requestApproval(
     return created;
   });
   if (!moved) return;
-  if (opts.previous?.message_ts) {
-    await deps.reporter.approvalUpdated(
-      approvalViewOf({ ...opts.previous, status: 'superseded' }, p.ref),
-      opts.previous.message_ts,
-    );
-  }
+  if (opts.previous) await deliverDecision(deps, { ...opts.previous, status: 'superseded' }, p.run);
   const ts = await deps.reporter.approvalRequested(approvalViewOf(moved, p.ref, { changes: opts.changes }));
   await deps.store.approvals.setMessageTs(id, ts);
 }

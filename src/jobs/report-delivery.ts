@@ -2,6 +2,7 @@ import type { OpsConfig } from '../config/ops-config.js';
 import type { Logger } from '../log.js';
 import type { Run } from '../store/runs.js';
 import type { Store } from '../store/store.js';
+import { redeliverDecisions } from './approval-delivery.js';
 import type { Reporter } from './report.js';
 import { runRefOf } from './run-ref.js';
 import { parseStoredReport } from './stored-report.js';
@@ -36,21 +37,18 @@ export async function deliverFinal(deps: DeliveryDeps, run: Run): Promise<void> 
 }
 
 /**
- * Every `intervalMs`, re-delivers the final messages of runs that finished more than `graceMs` ago without a
- * confirmed delivery, each claimed by exactly one instance, until Slack takes it or 10 attempts were made.
+ * Every `intervalMs`, re-delivers the final messages of runs, and the decisions of approval requests, that ended more
+ * than `graceMs` ago without a confirmed delivery, each claimed by exactly one instance, until Slack takes it or 10
+ * attempts were made.
  */
 export function startReportRedelivery(
   deps: DeliveryDeps,
   opts: { intervalMs: number; graceMs: number },
 ): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
+  const claim = { graceMs: opts.graceMs, claimMs: Math.max(opts.graceMs, 30_000), maxAttempts: 10, limit: 20 };
   const sweep = async () => {
-    const due = await deps.store.runs.claimUnreported({
-      graceMs: opts.graceMs,
-      claimMs: Math.max(opts.graceMs, 30_000),
-      maxAttempts: 10,
-      limit: 20,
-    });
+    const due = await deps.store.runs.claimUnreported(claim);
     for (const run of due) {
       deps.log.warn(
         { runId: run.id, attempt: run.report_attempts },
@@ -60,6 +58,7 @@ export function startReportRedelivery(
         deps.log.error({ err, runId: run.id }, 'final message re-delivery failed'),
       );
     }
+    await redeliverDecisions(deps, claim);
   };
   const timer = setInterval(() => {
     running = running.then(sweep).catch((err: unknown) => deps.log.warn({ err }, 'report re-delivery sweep failed'));

@@ -166,6 +166,42 @@ export class ApprovalStore {
     return res.rowCount === 1;
   }
 
+  /** Records that the decision reached the request's message in Slack. */
+  async markDecisionReported(id: string): Promise<void> {
+    await this.db.pool.query('UPDATE approvals SET decision_reported_at = now() WHERE id = $1', [id]);
+  }
+
+  /**
+   * Claims decided requests whose message update was never confirmed (decided more than `graceMs` ago, not claimed
+   * in the last `claimMs`, fewer than `maxAttempts` tries). Each is claimed by exactly one caller.
+   */
+  async claimUndeliveredDecisions(opts: {
+    graceMs: number;
+    claimMs: number;
+    maxAttempts: number;
+    limit: number;
+  }): Promise<Approval[]> {
+    const res = await this.db.pool.query<{ id: string }>(
+      `UPDATE approvals SET decision_claimed_at = now(), decision_attempts = decision_attempts + 1
+       WHERE id IN (
+         SELECT id FROM approvals
+         WHERE decision_reported_at IS NULL AND status <> 'pending' AND message_ts IS NOT NULL
+           AND coalesce(decided_at, created_at) < now() - make_interval(secs => $1::double precision / 1000)
+           AND (decision_claimed_at IS NULL
+                OR decision_claimed_at < now() - make_interval(secs => $2::double precision / 1000))
+           AND decision_attempts < $3
+         ORDER BY decided_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [opts.graceMs, opts.claimMs, opts.maxAttempts, opts.limit],
+    );
+    const out: Approval[] = [];
+    for (const row of res.rows) {
+      const a = await this.get(row.id);
+      if (a) out.push(a);
+    }
+    return out;
+  }
+
   /** Marks every pending request past its expiry as expired and returns them; each is returned to exactly one caller. */
   async expireDue(limit = 100): Promise<Approval[]> {
     const res = await this.db.pool.query<{ id: string }>(

@@ -315,14 +315,17 @@ export async function startBot(
     async finalMessage(runId, timeoutMs = 15_000) {
       const ts = await waitUntil(
         async () => {
-          const rows = await pool.query<{ status: string; message_ts: string | null }>(
-            'SELECT status, message_ts FROM runs WHERE id = $1',
+          // reported_at is set once the whole final report (message, thread detail, files) reached Slack.
+          const rows = await pool.query<{ status: string; message_ts: string | null; reported: boolean }>(
+            'SELECT status, message_ts, reported_at IS NOT NULL AS reported FROM runs WHERE id = $1',
             [runId],
           );
           const row = rows.rows[0];
-          return row && !['queued', 'running'].includes(row.status) && row.message_ts ? row.message_ts : undefined;
+          return row && !['queued', 'running'].includes(row.status) && row.reported && row.message_ts
+            ? row.message_ts
+            : undefined;
         },
-        { timeoutMs, description: `run ${runId} to finish` },
+        { timeoutMs, description: `run ${runId} to finish and its report to be delivered` },
       );
       return waitUntil(
         () => {

@@ -1,4 +1,4 @@
-import { serviceForCommand } from '../config/ops-config.js';
+import { type RoleName, serviceForCommand } from '../config/ops-config.js';
 import { resolveTarget } from '../config/targets.js';
 import { UserError, type UserErrorCode } from '../errors.js';
 import { runbooks } from '../jobs/registry.js';
@@ -8,7 +8,7 @@ import type { CommandDeps, CommandInput, CommandReply } from './command-types.js
 import { historyCommand, historyCommands } from './history.js';
 import { matchCommand, nearestCommand, tokenize } from './parse-command.js';
 import { channelAllowed, roleAtLeast, roleOf } from './policy.js';
-import { requestRun } from './request-run.js';
+import { neededRole, requestRun } from './request-run.js';
 
 export type { CommandDeps, CommandInput, CommandReply, HelpEntry } from './command-types.js';
 
@@ -38,6 +38,27 @@ const historyHelp = [
 ];
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
+
+/** The role a run with these arguments would need, when they are valid; undefined when they are not. */
+function roleForValidArgs(
+  config: CommandDeps['config'],
+  serviceKey: string,
+  runbook: Runbook<unknown>,
+  args: string[],
+  flags: Record<string, string | true>,
+  envFlag: string | true | undefined,
+): RoleName | undefined {
+  if (envFlag === true) return undefined;
+  try {
+    const parsed = runbook.params.safeParse(runbook.parseArgs(args, flags));
+    return parsed.success
+      ? neededRole(runbook, resolveTarget(config, serviceKey, envFlag), parsed.data).role
+      : undefined;
+  } catch {
+    // Invalid arguments or environment: the caller falls back to the runbook's own minimum role.
+    return undefined;
+  }
+}
 
 /**
  * Parses, authorizes, persists and enqueues one slash command, and says what to tell the user.
@@ -137,14 +158,18 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
   if (!runbook) return refuse('unknown_command', `"${match.name}" is not a command.`, auditSvc);
   const action = `run:${runbook.name}`;
 
+  const { env: envFlag, 'dry-run': dryRunFlag, ...runbookFlags } = flags;
   if (!roleAtLeast(role, runbook.minRole)) {
-    return refuse('forbidden', `${runbook.name} needs the ${runbook.minRole} role; you have ${role ?? 'no role'}.`, {
+    // Refused before the arguments are checked, but it names the role these arguments need when they are valid
+    // (they can raise it), so one grant is enough.
+    const needed = roleForValidArgs(config, svc.key, runbook, match.args, runbookFlags, envFlag) ?? runbook.minRole;
+    const what = needed === runbook.minRole ? runbook.name : `${runbook.name} with these arguments`;
+    return refuse('forbidden', `${what} needs the ${needed} role; you have ${role ?? 'no role'}.`, {
       ...auditSvc,
       action,
     });
   }
 
-  const { env: envFlag, 'dry-run': dryRunFlag, ...runbookFlags } = flags;
   if (envFlag === true) return refuse('invalid_arguments', '--env needs a value.', { ...auditSvc, action });
   let target: RunTarget;
   try {

@@ -1,7 +1,7 @@
 import type { RoleName } from '../config/ops-config.js';
 import { messageOf, UserError, type UserErrorCode } from '../errors.js';
 import { StepTimeout, withDeadline } from '../jobs/deadline.js';
-import { defaultMinRole, type Runbook, type RunTarget } from '../jobs/runbook.js';
+import { defaultMinRole, type Risk, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
 import { type AuditEvent, AuditLog } from '../store/audit.js';
 import { newRunId, RunStore } from '../store/runs.js';
@@ -61,6 +61,20 @@ export interface RunRequest {
 }
 
 /**
+ * The effective risk of a run and the role it needs: the runbook's own minimum, raised by the risk its arguments give
+ * it (e.g. `--restore-test`, `scale 0`).
+ */
+export function neededRole(
+  runbook: Runbook<unknown>,
+  target: RunTarget,
+  params: unknown,
+): { risk: Risk; role: RoleName } {
+  const risk = runbook.riskFor ? runbook.riskFor(target, params) : runbook.risk;
+  const byRisk = defaultMinRole(risk);
+  return { risk, role: roleAtLeast(runbook.minRole, byRisk) ? runbook.minRole : byRisk };
+}
+
+/**
  * Checks the request against reality, then records the run and its audit entry in one transaction and enqueues it.
  * A destructive run is recorded as `planning`: a worker computes its plan and asks for approval.
  */
@@ -68,10 +82,8 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   const { store } = deps;
   const { runbook, target } = req;
   const environment = target.environment;
-  const risk = runbook.riskFor ? runbook.riskFor(target, req.params) : runbook.risk;
-  // Arguments can raise the risk (e.g. `--restore-test`, `scale 0`); the role must fit the effective risk.
-  const needed = defaultMinRole(risk);
-  if (!roleAtLeast(req.role, runbook.minRole) || !roleAtLeast(req.role, needed)) {
+  const { risk, role: needed } = neededRole(runbook, target, req.params);
+  if (!roleAtLeast(req.role, needed)) {
     return req.refuse(
       'forbidden',
       `${runbook.name} with these arguments is ${risk} and needs the ${needed} role; you have ${req.role ?? 'no role'}.`,

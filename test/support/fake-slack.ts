@@ -94,6 +94,11 @@ export interface FakeSlack {
   uploads(): SlackUpload[];
   /** A response_url on this fake: `http://127.0.0.1:PORT/respond/<id>`. */
   responseUrl(id: string): string;
+  /**
+   * Serves `apps.connections.open` (Socket Mode): a call with an app-level token (`xapp-…`) gets `{ok, url}` with the
+   * URL `openUrl` returns; other tokens get `not_allowed_token_type`. Until this is called the method is unknown.
+   */
+  serveSocketMode(openUrl: (appToken: string) => string): void;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -151,6 +156,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let fileCounter = 0;
   let viewCounter = 0;
   let origin = '';
+  let socketModeUrl: ((appToken: string) => string) | undefined;
 
   function nextTs(): string {
     lastTsMicros = Math.max(Date.now() * 1000, lastTsMicros + 100);
@@ -425,6 +431,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         completedUploads.push(...entries);
         return okReply({ files: completed });
       }
+      case 'apps.connections.open':
+        if (!socketModeUrl) return errorReply('unknown_method');
+        if (!token.startsWith('xapp-')) return errorReply('not_allowed_token_type');
+        return okReply({ url: socketModeUrl(token) });
       default:
         return errorReply('unknown_method');
     }
@@ -529,6 +539,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     uploads: () => completedUploads.map((u) => ({ ...u, bytes: Buffer.from(u.bytes) })),
     responseUrl: (id) => `${origin}/respond/${encodeURIComponent(id)}`,
+    serveSocketMode(openUrl) {
+      socketModeUrl = openUrl;
+    },
     close: () => server.close(),
   };
 }

@@ -4,7 +4,7 @@ import { StepTimeout, withDeadline } from '../jobs/deadline.js';
 import { defaultMinRole, type Risk, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
 import { type AuditEvent, AuditLog } from '../store/audit.js';
-import { newRunId, RunStore } from '../store/runs.js';
+import { newRunId, type Run, RunStore } from '../store/runs.js';
 import type { CommandDeps, CommandReply } from './command-types.js';
 import { roleAtLeast } from './policy.js';
 
@@ -82,6 +82,12 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   const { store } = deps;
   const { runbook, target } = req;
   const environment = target.environment;
+  // A request delivered again (its first ack was lost) answers with the run it already made.
+  const earlier = req.requestId ? await store.runs.byRequestId(req.requestId) : undefined;
+  if (earlier) {
+    deps.log.warn({ runId: earlier.id, requestId: req.requestId }, 'a request arrived again; answering with its run');
+    return acceptedReply(earlier, req.serviceName);
+  }
   const { risk, role: needed } = neededRole(runbook, target, req.params);
   if (!roleAtLeast(req.role, needed)) {
     return req.refuse(
@@ -102,7 +108,67 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   }
 
   const runId = newRunId();
-  await store.db.tx(async (client) => {
+  try {
+    await recordRun(deps, req, { runId, risk, dryRun });
+  } catch (err) {
+    // The same request arrived twice at once (two instances, or a redelivery racing the first): one insert won.
+    const first = isDuplicateRequest(err) && req.requestId ? await store.runs.byRequestId(req.requestId) : undefined;
+    if (first) return acceptedReply(first, req.serviceName);
+    throw err;
+  }
+  try {
+    await deps.queue.enqueue(runId);
+  } catch (err) {
+    // The run is recorded but no worker will ever see it: close it, so history shows what happened.
+    await store.runs.finish(runId, { status: 'failed', error: 'the job queue did not accept the run' }).catch(() => {});
+    throw err;
+  }
+  return {
+    kind: 'accepted',
+    runId,
+    runbook: runbook.name,
+    environment,
+    serviceName: req.serviceName,
+    phase: phaseOf(risk, dryRun),
+  };
+}
+
+/** The reply a request gets when it is accepted. */
+function acceptedReply(run: Run, serviceName: string): CommandReply {
+  return {
+    kind: 'accepted',
+    runId: run.id,
+    runbook: run.runbook,
+    environment: run.environment,
+    serviceName,
+    phase: phaseOf(run.risk, run.dry_run),
+  };
+}
+
+function phaseOf(risk: Risk, dryRun: boolean): 'running' | 'dry_run' | 'planning' {
+  return risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning';
+}
+
+function isDuplicateRequest(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    'code' in err &&
+    err.code === '23505' &&
+    'constraint' in err &&
+    err.constraint === 'runs_request_id_key'
+  );
+}
+
+/** Records the run and its audit entry in one transaction. */
+async function recordRun(
+  deps: CommandDeps,
+  req: RunRequest,
+  r: { runId: string; risk: Risk; dryRun: boolean },
+): Promise<void> {
+  const { runId, risk, dryRun } = r;
+  const { runbook, target } = req;
+  const environment = target.environment;
+  await deps.store.db.tx(async (client) => {
     await new RunStore(client).create({
       id: runId,
       service: req.serviceKey,
@@ -125,21 +191,6 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
       detail: { role: req.role, risk, dryRun, rerunOf: req.rerunOf },
     });
   });
-  try {
-    await deps.queue.enqueue(runId);
-  } catch (err) {
-    // The run is recorded but no worker will ever see it: close it, so history shows what happened.
-    await store.runs.finish(runId, { status: 'failed', error: 'the job queue did not accept the run' }).catch(() => {});
-    throw err;
-  }
-  return {
-    kind: 'accepted',
-    runId,
-    runbook: runbook.name,
-    environment,
-    serviceName: req.serviceName,
-    phase: risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning',
-  };
 }
 
 function toRecord(value: unknown): Record<string, unknown> {

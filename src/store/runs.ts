@@ -174,6 +174,12 @@ export class RunStore {
     return res.rows.map(toRun);
   }
 
+  /** The run a Slack request (its trigger_id) created, or undefined. */
+  async byRequestId(requestId: string): Promise<Run | undefined> {
+    const res = await this.q.query('SELECT * FROM runs WHERE request_id = $1', [requestId]);
+    return res.rows[0] === undefined ? undefined : toRun(res.rows[0]);
+  }
+
   /** The run, or undefined. */
   async get(id: string): Promise<Run | undefined> {
     const res = await this.q.query('SELECT * FROM runs WHERE id = $1', [id]);

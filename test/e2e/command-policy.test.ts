@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bot, channels, createWorld, people, startBot, type World } from '../helpers/world.js';
+import { type Bot, botEnv, channels, createWorld, people, runIdOf, startBot, type World } from '../helpers/world.js';
 import { postSigned, slashCommandBody } from '../support/slack-signing.js';
 
 type Reply = { response_type?: string; text?: string };
@@ -108,6 +108,31 @@ describe('slash command policy: bad input, roles, channels, signatures', () => {
     expect(unsigned.status).toBe(401);
     expect(await runCount()).toBe(runsBefore);
     expect((await bot.query<{ n: string }>('SELECT count(*) AS n FROM audit_events'))[0]?.n).toBe(auditBefore);
+  });
+
+  it('runs a request delivered twice (same trigger_id) once, and answers both with that run', async () => {
+    const body = slashCommandBody({
+      command: '/thermaliq',
+      text: 'health',
+      user_id: people.viewer,
+      channel_id: channels.ops,
+      trigger_id: '4711000000001.1000001.feedfacefeedfacefeedfacefeedface',
+    });
+    const secret = botEnv(world).SLACK_SIGNING_SECRET ?? '';
+    // Two copies at once (the unique index decides), then a late one (found before anything is checked again).
+    const replies = await Promise.all([postSigned(bot.url, secret, body), postSigned(bot.url, secret, body)]);
+    replies.push(await postSigned(bot.url, secret, body));
+    const ids = replies.map((r) => runIdOf(r));
+    const runs = await bot.query<{ id: string }>('SELECT id FROM runs WHERE request_id = $1', [
+      '4711000000001.1000001.feedfacefeedfacefeedfacefeedface',
+    ]);
+    expect(runs).toHaveLength(1);
+    expect(ids).toEqual([runs[0]?.id, runs[0]?.id, runs[0]?.id]);
+    const allowed = await bot.query(
+      "SELECT 1 FROM audit_events WHERE request_id = $1 AND decision = 'allow' AND run_id IS NOT NULL",
+      ['4711000000001.1000001.feedfacefeedfacefeedfacefeedface'],
+    );
+    expect(allowed).toHaveLength(1);
   });
 
   it('keeps the audit log append-only', async () => {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WebClient } from '@slack/web-api';
 import { type ExtraRoute, type SlackBot, startSlackBot } from './bot/app.js';
 import { Outbox, type OutboxOptions } from './bot/outbox.js';
+import { serveRoutes } from './bot/route-server.js';
 import { slackGroupDirectory } from './bot/slack-groups.js';
 import { type Env, loadEnv } from './config/env.js';
 import { loadOpsConfig, type OpsConfig } from './config/ops-config.js';
@@ -92,20 +92,6 @@ function probeRoutes(ready: () => Promise<string | undefined>): ExtraRoute[] {
       },
     },
   ];
-}
-
-function serveRoutes(routes: ExtraRoute[], port: number, host: string | undefined): Promise<Server> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const route = routes.find((r) => r.method === req.method && r.path === (req.url ?? '').split('?')[0]);
-    if (route) route.handler(req, res);
-    else {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolveServer, reject) => {
-    server.once('error', reject);
-    server.listen(port, host ?? '0.0.0.0', () => resolveServer(server));
-  });
 }
 
 /** Starts the bot and/or worker as ROLE says, on the queue backend DESIGN.md describes. */
@@ -287,8 +273,8 @@ export async function start(opts: StartOptions): Promise<Instance> {
       playground?.setBotEventsUrl(`http://127.0.0.1:${bot.port}/slack/events`);
     } else {
       const server = await serveRoutes([...probeRoutes(ready), metricsRoute(metrics)], env.PORT, env.HOST);
-      stops.push(() => new Promise((r) => server.close(r)));
-      port = (server.address() as AddressInfo).port;
+      stops.push(() => server.close());
+      port = server.port;
     }
     log.info({ role: env.ROLE, port, queue: conn.kind, worker: worker !== undefined }, 'started');
     let stopping: Promise<void> | undefined;

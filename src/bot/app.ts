@@ -12,6 +12,7 @@ import { rejectListener } from './listeners/actions/reject.js';
 import { rerunListener } from './listeners/actions/rerun.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
 import { rejectReasonListener } from './listeners/views/reject-reason.js';
+import { serveRoutes } from './route-server.js';
 import { actionIds, rejectModalCallbackId } from './views/actions.js';
 
 /** An HTTP route served beside /slack/events (probes, metrics). */
@@ -74,8 +75,8 @@ export async function startSlackBot(
         socketMode: true,
         logger,
         clientOptions,
-        installerOptions: { clientOptions, port: settings.port },
-        customRoutes,
+        // The probes and /metrics are served by serveRoutes below: Bolt's Socket Mode server ignores the host.
+        installerOptions: { clientOptions },
         deferInitialization: true,
       })
     : new App({
@@ -109,8 +110,20 @@ export async function startSlackBot(
   // auth.test: a bad token stops boot here with Slack's reason, instead of an unhandled rejection later.
   await app.init();
   if (settings.appToken) {
-    await app.start();
-    return { port: settings.port, stop: () => app.stop().then(() => undefined) };
+    const routeServer = await serveRoutes(routes, settings.port, settings.host);
+    try {
+      await app.start();
+    } catch (err) {
+      await routeServer.close();
+      throw err;
+    }
+    return {
+      port: routeServer.port,
+      stop: async () => {
+        await app.stop();
+        await routeServer.close();
+      },
+    };
   }
   const server = (await app.start(
     settings.port === 0

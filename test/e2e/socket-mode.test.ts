@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bot, channels, createWorld, people, startBot, type World } from '../helpers/world.js';
 import { type FakeSocketMode, type SocketModeAck, startFakeSocketMode } from '../support/fake-socket-mode.js';
-import { closedPort, waitUntil } from '../support/services.js';
+import { waitUntil } from '../support/services.js';
 import { fakeTriggerId, type SlashCommandInput } from '../support/slack-signing.js';
 
 const appToken = 'xapp-1-A0FAKEAPP-1234567890-0123456789abcdef';
@@ -23,11 +23,9 @@ describe('Socket Mode', () => {
     world = await createWorld();
     socket = await startFakeSocketMode();
     world.slack.serveSocketMode((token) => socket.openUrl(token));
-    // In Socket Mode the probes are served by Bolt's own HTTP server, which reports no port back: pick one.
-    httpPort = await closedPort();
-    bot = await startBot(world, {
-      env: { SLACK_APP_TOKEN: appToken, SLACK_SIGNING_SECRET: '', PORT: String(httpPort) },
-    });
+    // PORT=0: the probes' server takes a free port and reports it (the world binds HOST 127.0.0.1).
+    bot = await startBot(world, { env: { SLACK_APP_TOKEN: appToken, SLACK_SIGNING_SECRET: '' } });
+    httpPort = bot.instance.port;
   });
   afterAll(async () => {
     await bot?.stop();
@@ -63,6 +61,7 @@ describe('Socket Mode', () => {
     });
     expect(await withBotToken.json()).toEqual({ ok: false, error: 'not_allowed_token_type' });
 
+    expect(httpPort).toBeGreaterThan(0);
     const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });

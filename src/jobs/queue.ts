@@ -114,6 +114,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
 
   /** Only the queue calls we actually use, so both backends' classes fit. */
   interface QueueLike {
+    on(event: 'error', listener: (err: Error) => void): unknown;
     add(name: string, data: RunJobData, opts: object): Promise<unknown>;
     upsertJobScheduler(
       id: string,
@@ -137,15 +138,18 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
   type JobHandler = (job: Job<RunJobData>, token?: string, signal?: AbortSignal) => Promise<void>;
 
   const pgConnection = { connectionString: conn.url, schema: conn.kind === 'postgres' ? conn.schema : '', max: 4 };
-  const makeQueue = (): QueueLike => {
+  // BullMQ treats a Redis client passed in as shared and leaves it open on close(), so the makers return the client
+  // they made for the caller to disconnect. Left open, it kept reconnecting forever once that Redis went away.
+  const makeQueue = (): { queue: QueueLike; redis?: Redis } => {
     if (conn.kind === 'redis') {
-      return new Queue<RunJobData>(name, { connection: redisClient(conn.url, false), prefix: conn.prefix });
+      const redis = redisClient(conn.url, false);
+      return { queue: new Queue<RunJobData>(name, { connection: redis, prefix: conn.prefix }), redis };
     }
     const pgClasses = withBackend(createPostgresBackend);
-    return new pgClasses.Queue<RunJobData>(name, { connection: pgConnection });
+    return { queue: new pgClasses.Queue<RunJobData>(name, { connection: pgConnection }) };
   };
 
-  const makeWorker = (handler: JobHandler, opts: WorkerOptions): WorkerLike => {
+  const makeWorker = (handler: JobHandler, opts: WorkerOptions): { worker: WorkerLike; redis?: Redis } => {
     const common = {
       concurrency: opts.concurrency,
       lockDuration: opts.lockDurationMs ?? 30_000,
@@ -153,14 +157,12 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       maxStalledCount: 2,
     };
     if (conn.kind === 'redis') {
-      return new Worker<RunJobData>(name, handler, {
-        ...common,
-        connection: redisClient(conn.url, true),
-        prefix: conn.prefix,
-      });
+      const redis = redisClient(conn.url, true);
+      const worker = new Worker<RunJobData>(name, handler, { ...common, connection: redis, prefix: conn.prefix });
+      return { worker, redis };
     }
     const pgClasses = withBackend(createPostgresBackend);
-    return new pgClasses.Worker<RunJobData>(name, handler, { ...common, connection: pgConnection });
+    return { worker: new pgClasses.Worker<RunJobData>(name, handler, { ...common, connection: pgConnection }) };
   };
 
   return {
@@ -177,7 +179,9 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       }
     },
     createQueue() {
-      const queue = makeQueue();
+      const { queue, redis } = makeQueue();
+      // Enqueue and the other calls reject to their callers; with no listener BullMQ prints each lost connection.
+      queue.on('error', () => {});
       return {
         async enqueue(runId, seq = 0) {
           await queue.add(jobName, { runId, seq }, { ...jobOptions, jobId: jobIdFor(runId, seq) });
@@ -210,6 +214,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
         },
         async close() {
           await queue.close();
+          redis?.disconnect();
         },
       };
     },
@@ -219,7 +224,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       let markIdle: () => void = () => {};
       // Our own abort per run: BullMQ's cancelJob is keyed by job id, and a run has one job id per delivery.
       const running = new Map<string, AbortController>();
-      const worker = makeWorker(async (job, _token, signal) => {
+      const { worker, redis } = makeWorker(async (job, _token, signal) => {
         if (active === 0) idle = new Promise<void>((r) => (markIdle = r));
         active += 1;
         const cancel = new AbortController();
@@ -255,6 +260,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
           clearTimeout(timer);
           // Forced: the lock is no longer renewed, so stalled-job recovery re-delivers the job elsewhere.
           await worker.close(true);
+          redis?.disconnect();
           return outcome;
         },
       };

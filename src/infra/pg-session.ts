@@ -93,6 +93,11 @@ export async function withPgSession<T>(
     ident: (name) => client.escapeIdentifier(name),
   };
   try {
+    // A worker that dies mid-statement (SIGKILL, OOM, a forced shutdown handing the job back) leaves its statement
+    // running; a lock wait or a quiet ALTER would finish and then run again on the next worker. With this the
+    // server checks every second that we are still there and ends the statement when we are not. PostgreSQL 14+,
+    // and not on every platform: where it is refused, sessions work as before.
+    await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
     const pidRow = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     pid = pidRow.rows[0]?.pid;
     return await abortable(work(session), signal, () => {

@@ -52,9 +52,14 @@ export function dumpDatabase(url: string, opts: { format: DumpFormat; signal?: A
  * the tool is killed BEFORE its stdin is closed: a closed stdin is end-of-input to psql, which would then COMMIT a
  * half-read dump. Killed, its connection drops and the server rolls the whole transaction back.
  */
-async function feed(tool: RunningTool, source: Readable): Promise<void> {
+async function feed(
+  tool: RunningTool,
+  source: Readable,
+  frame?: { before: string; afterCompleteSource: string },
+): Promise<void> {
   const stdin = tool.child.stdin;
   if (!stdin) throw new Error('the tool has no stdin');
+  if (frame) stdin.write(frame.before);
   let sourceError: Error | undefined;
   // EPIPE when the tool exits early on its own error: its exit code tells that story.
   stdin.on('error', () => {});
@@ -62,7 +67,7 @@ async function feed(tool: RunningTool, source: Readable): Promise<void> {
     sourceError ??= err;
     tool.kill();
   });
-  source.once('end', () => stdin.end());
+  source.once('end', () => (frame ? stdin.end(frame.afterCompleteSource) : stdin.end()));
   source.pipe(stdin, { end: false });
   try {
     await tool.exited;
@@ -87,11 +92,19 @@ function restoreTool(tool: string, args: string[], conn: PgConnection, signal: A
   });
 }
 
-/** Restores a plain SQL dump with psql in one transaction: it stops at the first error and then changes nothing. */
+/**
+ * Restores a plain SQL dump with psql in one transaction: it stops at the first error and then changes nothing.
+ * We write BEGIN, and COMMIT only once the whole dump was read, instead of `--single-transaction` (which commits at
+ * end of input): if this process dies mid-restore, the kernel closes psql's stdin, and an end of input without our
+ * COMMIT leaves the transaction open until psql disconnects and the server rolls it back.
+ */
 export async function restorePlain(url: string, source: Readable, signal?: AbortSignal): Promise<void> {
   const conn = parsePgUrl(url);
-  const args = ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'];
-  await feed(restoreTool('psql', args, conn, signal), source);
+  const args = ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '-f', '-'];
+  await feed(restoreTool('psql', args, conn, signal), source, {
+    before: 'BEGIN;\n',
+    afterCompleteSource: '\nCOMMIT;\n',
+  });
 }
 
 /** Restores a custom-format archive with pg_restore from stdin, in one transaction, over the existing objects. */

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -133,6 +134,37 @@ describe('pg_dump, psql and pg_restore, streamed', () => {
     await expect(restoring).rejects.toThrow(/^Reading the backup failed: socket hang up$/);
     expect(await tableSnapshot(target.url)).toBe(before);
   });
+
+  it('the restoring process killed mid-dump: psql reads end-of-input without our COMMIT, so nothing commits', async () => {
+    const before = await tableSnapshot(target.url);
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'test/support/restore-then-die.ts', target.url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    worker.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // psql ran the DELETE inside our transaction and waits for more input.
+    const session = async () =>
+      (
+        await sql(
+          target.url,
+          `SELECT state FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'chatops-bot' AND pid <> pg_backend_pid()`,
+        )
+      ).map((r) => String(r.state));
+    await waitUntil(async () => out.includes('fed') && (await session()).includes('idle in transaction'), {
+      timeoutMs: 30_000,
+      description: 'psql to hold the DELETE in an open transaction',
+    });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGKILL');
+    await exited;
+    // The orphaned psql sees its stdin close, ends, and the server rolls back what it had.
+    await waitUntil(async () => (await session()).length === 0, {
+      timeoutMs: 30_000,
+      description: 'the orphaned psql to end',
+    });
+    expect(await tableSnapshot(target.url)).toBe(before);
+  }, 90_000);
 
   it('aborting kills the child and rejects with the reason', async () => {
     const endless = new PassThrough();

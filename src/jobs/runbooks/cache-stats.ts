@@ -3,14 +3,11 @@ import { cacheInfoDetail, redisLabel } from '../../infra/redis-session.js';
 import { formatBytes, formatCount, formatFraction, formatPercent } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
 import type { Runbook } from '../runbook.js';
-import { stepProgress } from '../step-progress.js';
 import { requireCache, withTargetCache } from './cache-context.js';
-import { argsAsParams } from './db-context.js';
+import { oneStepRead } from './one-step-read.js';
 
 const params = z.object({}).strict();
 type CacheStatsParams = z.infer<typeof params>;
-
-const steps = [{ name: 'info', title: 'Read Redis INFO' }] as const;
 
 /** The VCCI guide's "Optimize Cache Configuration": `maxmemory-policy allkeys-lru`. */
 export const recommendedPolicy = 'allkeys-lru';
@@ -32,30 +29,17 @@ const infoSchema = z.object({
 });
 
 /** The guides' cache statistics (hit rate, memory, fragmentation, evicted and expired keys) against thresholds. */
-export const cacheStatsRunbook: Runbook<CacheStatsParams> = {
+export const cacheStatsRunbook: Runbook<CacheStatsParams> = oneStepRead({
   name: 'cache stats',
   summary: 'Redis hit rate, memory, fragmentation ratio, evicted and expired keys, against the thresholds',
   usage: 'cache stats [--env NAME]',
   examples: ['cache stats', 'cache stats --env staging'],
-  risk: 'read',
-  minRole: 'viewer',
   params,
-  parseArgs: (args, flags) => argsAsParams(args, flags),
-  initialProgress: () => stepProgress(steps),
-  async validate(ctx) {
-    requireCache(ctx.target);
+  reads: 'cache',
+  step: { name: 'info', title: 'Read Redis INFO', timeoutMs: 30_000 },
+  async read(ctx) {
+    return withTargetCache(ctx, (redis) => cacheInfoDetail(redis));
   },
-  steps: [
-    {
-      ...steps[0],
-      timeoutMs: 30_000,
-      idempotent: true,
-      async run(ctx) {
-        ctx.progress(stepProgress(steps, 'info'));
-        return withTargetCache(ctx, (redis) => cacheInfoDetail(redis));
-      },
-    },
-  ],
   report(target, _p, outputs) {
     const i = infoSchema.parse(outputs.info);
     const t = target.thresholds;
@@ -138,4 +122,4 @@ export const cacheStatsRunbook: Runbook<CacheStatsParams> = {
       ],
     };
   },
-};
+});

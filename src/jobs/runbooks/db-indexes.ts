@@ -3,14 +3,11 @@ import { seqScanTables, statsSince, unusedIndexes } from '../../infra/pg-stats.j
 import { formatBytes, formatCount } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
 import type { Runbook } from '../runbook.js';
-import { stepProgress } from '../step-progress.js';
-import { requireDatabaseUrl } from './backup-context.js';
-import { argsAsParams, countParam, formatWhen, withTargetDb } from './db-context.js';
+import { countParam, formatWhen, withTargetDb } from './db-context.js';
+import { oneStepRead } from './one-step-read.js';
 
 const params = z.object({ limit: countParam(50, 20) }).strict();
 type DbIndexesParams = z.infer<typeof params>;
-
-const steps = [{ name: 'indexes', title: 'Read scan and index statistics' }] as const;
 
 const outputSchema = z.object({
   seqScans: z.array(
@@ -35,34 +32,21 @@ const heavyRule = 'seq_scan > 100, seq_tup_read > 10,000, idx_scan < seq_scan';
 const wideRule = 'seq_tup_read / seq_scan > 1,000';
 
 /** Both guides' "Identify Missing Indexes" / "Find unused indexes" queries, with sizes. */
-export const dbIndexesRunbook: Runbook<DbIndexesParams> = {
+export const dbIndexesRunbook: Runbook<DbIndexesParams> = oneStepRead({
   name: 'db indexes',
   summary: 'Tables with heavy sequential scans (missing indexes) and unused non-primary indexes with their sizes',
   usage: 'db indexes [--limit N] [--env NAME]',
   examples: ['db indexes', 'db indexes --env staging'],
-  risk: 'read',
-  minRole: 'viewer',
   params,
-  parseArgs: (args, flags) => argsAsParams(args, flags),
-  initialProgress: () => stepProgress(steps),
-  async validate(ctx) {
-    requireDatabaseUrl(ctx.target);
+  reads: 'database',
+  step: { name: 'indexes', title: 'Read scan and index statistics', timeoutMs: 60_000 },
+  async read(ctx) {
+    return withTargetDb(ctx, {}, async (s) => ({
+      seqScans: await seqScanTables(s, ctx.params.limit),
+      unused: await unusedIndexes(s, ctx.params.limit),
+      statsSince: await statsSince(s),
+    }));
   },
-  steps: [
-    {
-      ...steps[0],
-      timeoutMs: 60_000,
-      idempotent: true,
-      async run(ctx) {
-        ctx.progress(stepProgress(steps, 'indexes'));
-        return withTargetDb(ctx, {}, async (s) => ({
-          seqScans: await seqScanTables(s, ctx.params.limit),
-          unused: await unusedIndexes(s, ctx.params.limit),
-          statsSince: await statsSince(s),
-        }));
-      },
-    },
-  ],
   report(target, _p, outputs) {
     const o = outputSchema.parse(outputs.indexes);
     const unusedBytes = o.unused.reduce((sum, i) => sum + i.sizeBytes, 0);
@@ -131,4 +115,4 @@ export const dbIndexesRunbook: Runbook<DbIndexesParams> = {
       ],
     };
   },
-};
+});

@@ -3,14 +3,11 @@ import { autovacuumOverrides, readSettings, settingBytes } from '../../infra/pg-
 import { formatBytes } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
 import type { Runbook } from '../runbook.js';
-import { stepProgress } from '../step-progress.js';
-import { requireDatabaseUrl } from './backup-context.js';
-import { argsAsParams, withTargetDb } from './db-context.js';
+import { withTargetDb } from './db-context.js';
+import { oneStepRead } from './one-step-read.js';
 
 const params = z.object({}).strict();
 type DbSettingsParams = z.infer<typeof params>;
-
-const steps = [{ name: 'settings', title: 'Read server settings' }] as const;
 
 /** A recommended value and how a setting's raw value is compared with it. */
 interface Recommendation {
@@ -71,34 +68,21 @@ function compare(r: Recommendation, settings: readonly Setting[]) {
 }
 
 /** The guide's autovacuum settings (and, for review, its tuning values) against the server's. */
-export const dbSettingsRunbook: Runbook<DbSettingsParams> = {
+export const dbSettingsRunbook: Runbook<DbSettingsParams> = oneStepRead({
   name: 'db settings',
   summary: "Autovacuum settings against the guide's recommended values, and per-table autovacuum overrides",
   usage: 'db settings [--env NAME]',
   examples: ['db settings', 'db settings --env staging'],
-  risk: 'read',
-  minRole: 'viewer',
   params,
-  parseArgs: (args, flags) => argsAsParams(args, flags),
-  initialProgress: () => stepProgress(steps),
-  async validate(ctx) {
-    requireDatabaseUrl(ctx.target);
+  reads: 'database',
+  step: { name: 'settings', title: 'Read server settings', timeoutMs: 30_000 },
+  async read(ctx) {
+    const names = [...autovacuumRecommendations, ...tuningRecommendations].map((r) => r.name);
+    return withTargetDb(ctx, {}, async (s) => ({
+      settings: await readSettings(s, names),
+      overrides: await autovacuumOverrides(s, 50),
+    }));
   },
-  steps: [
-    {
-      ...steps[0],
-      timeoutMs: 30_000,
-      idempotent: true,
-      async run(ctx) {
-        ctx.progress(stepProgress(steps, 'settings'));
-        const names = [...autovacuumRecommendations, ...tuningRecommendations].map((r) => r.name);
-        return withTargetDb(ctx, {}, async (s) => ({
-          settings: await readSettings(s, names),
-          overrides: await autovacuumOverrides(s, 50),
-        }));
-      },
-    },
-  ],
   report(target, _p, outputs) {
     const o = outputSchema.parse(outputs.settings);
     const items: ProgressItem[] = autovacuumRecommendations.map((r) => {
@@ -151,4 +135,4 @@ export const dbSettingsRunbook: Runbook<DbSettingsParams> = {
       ],
     };
   },
-};
+});

@@ -3,14 +3,11 @@ import { type StatementStats, statementsAvailability, topStatements } from '../.
 import { formatCount, formatFraction } from '../health/checks/format.js';
 import type { ProgressItem, RunReport } from '../report.js';
 import type { Runbook } from '../runbook.js';
-import { stepProgress } from '../step-progress.js';
-import { requireDatabaseUrl } from './backup-context.js';
-import { argsAsParams, countParam, withTargetDb } from './db-context.js';
+import { countParam, withTargetDb } from './db-context.js';
+import { oneStepRead } from './one-step-read.js';
 
 const params = z.object({ limit: countParam(20, 10) }).strict();
 type SlowQueriesParams = z.infer<typeof params>;
-
-const steps = [{ name: 'statements', title: 'Read pg_stat_statements' }] as const;
 
 /** The VCCI guide's slow-query filter: `WHERE mean_exec_time > 1000` (ms). */
 export const slowMeanMs = 1000;
@@ -73,37 +70,24 @@ function unavailableReport(headline: string, steps: string[], item: ProgressItem
 }
 
 /** The VCCI guide's "Analyze Slow Queries": pg_stat_statements by mean time and by I/O. */
-export const dbSlowQueriesRunbook: Runbook<SlowQueriesParams> = {
+export const dbSlowQueriesRunbook: Runbook<SlowQueriesParams> = oneStepRead({
   name: 'db slow-queries',
   summary: 'The slowest statements by mean time and the heaviest by I/O, from pg_stat_statements',
   usage: 'db slow-queries [--limit N] [--env NAME]',
   examples: ['db slow-queries', 'db slow-queries --limit 20 --env staging'],
-  risk: 'read',
-  minRole: 'viewer',
   params,
-  parseArgs: (args, flags) => argsAsParams(args, flags),
-  initialProgress: () => stepProgress(steps),
-  async validate(ctx) {
-    requireDatabaseUrl(ctx.target);
+  reads: 'database',
+  step: { name: 'statements', title: 'Read pg_stat_statements', timeoutMs: 60_000 },
+  async read(ctx) {
+    return withTargetDb(ctx, {}, async (s) => {
+      const database = s.label;
+      const availability = await statementsAvailability(s);
+      if (availability.state === 'not_installed') return { ...availability, database };
+      if (availability.state === 'not_loaded') return { state: 'not_loaded', database };
+      const top = await topStatements(s, { schema: availability.schema, limit: ctx.params.limit, maxQueryChars });
+      return { state: 'ready', version: availability.version, ...top };
+    });
   },
-  steps: [
-    {
-      ...steps[0],
-      timeoutMs: 60_000,
-      idempotent: true,
-      async run(ctx) {
-        ctx.progress(stepProgress(steps, 'statements'));
-        return withTargetDb(ctx, {}, async (s) => {
-          const database = s.label;
-          const availability = await statementsAvailability(s);
-          if (availability.state === 'not_installed') return { ...availability, database };
-          if (availability.state === 'not_loaded') return { state: 'not_loaded', database };
-          const top = await topStatements(s, { schema: availability.schema, limit: ctx.params.limit, maxQueryChars });
-          return { state: 'ready', version: availability.version, ...top };
-        });
-      },
-    },
-  ],
   report(target, p, outputs) {
     const o = outputSchema.parse(outputs.statements);
     const where = `${target.service.displayName} (${target.environment})`;
@@ -180,4 +164,4 @@ export const dbSlowQueriesRunbook: Runbook<SlowQueriesParams> = {
       ],
     };
   },
-};
+});

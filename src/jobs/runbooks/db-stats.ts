@@ -3,14 +3,11 @@ import { connectionsByState, type TableStats, topTablesByDeadTuples } from '../.
 import { formatCount, formatPercent } from '../health/checks/format.js';
 import type { ProgressItem, ReportStatus } from '../report.js';
 import type { Runbook } from '../runbook.js';
-import { stepProgress } from '../step-progress.js';
-import { requireDatabaseUrl } from './backup-context.js';
-import { argsAsParams, countParam, formatWhen, withTargetDb } from './db-context.js';
+import { countParam, formatWhen, withTargetDb } from './db-context.js';
+import { oneStepRead } from './one-step-read.js';
 
 const params = z.object({ limit: countParam(100, 20) }).strict();
 type DbStatsParams = z.infer<typeof params>;
-
-const steps = [{ name: 'stats', title: 'Read table and connection statistics' }] as const;
 
 /** The guide's autovacuum settings: a table is due once dead tuples pass 50 + 0.1 × live tuples. */
 export const autovacuumTrigger = { threshold: 50, scaleFactor: 0.1 } as const;
@@ -63,33 +60,20 @@ export function tableStatsLine(t: TableStats): string {
 }
 
 /** The THERMALIQ guide's "Review Statistics": dead tuples and vacuum/analyze times per table, and connections. */
-export const dbStatsRunbook: Runbook<DbStatsParams> = {
+export const dbStatsRunbook: Runbook<DbStatsParams> = oneStepRead({
   name: 'db stats',
   summary: 'Table statistics (live/dead tuples, last vacuum and analyze) and connections by state',
   usage: 'db stats [--limit N] [--env NAME]',
   examples: ['db stats', 'db stats --limit 50 --env staging'],
-  risk: 'read',
-  minRole: 'viewer',
   params,
-  parseArgs: (args, flags) => argsAsParams(args, flags),
-  initialProgress: () => stepProgress(steps),
-  async validate(ctx) {
-    requireDatabaseUrl(ctx.target);
+  reads: 'database',
+  step: { name: 'stats', title: 'Read table and connection statistics', timeoutMs: 60_000 },
+  async read(ctx) {
+    return withTargetDb(ctx, {}, async (s) => ({
+      tables: await topTablesByDeadTuples(s, ctx.params.limit),
+      connections: await connectionsByState(s),
+    }));
   },
-  steps: [
-    {
-      ...steps[0],
-      timeoutMs: 60_000,
-      idempotent: true,
-      async run(ctx) {
-        ctx.progress(stepProgress(steps, 'stats'));
-        return withTargetDb(ctx, {}, async (s) => ({
-          tables: await topTablesByDeadTuples(s, ctx.params.limit),
-          connections: await connectionsByState(s),
-        }));
-      },
-    },
-  ],
   report(target, p, outputs) {
     const o = outputSchema.parse(outputs.stats);
     const c = o.connections;
@@ -149,4 +133,4 @@ export const dbStatsRunbook: Runbook<DbStatsParams> = {
       ],
     };
   },
-};
+});

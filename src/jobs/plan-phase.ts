@@ -112,7 +112,7 @@ export function createPlanPhase(deps: Deps) {
     /** Re-posts a pending request whose message never went out (the worker died between storing and posting). */
     async repostPending(run: Run): Promise<void> {
       const latest = await deps.store.approvals.latestForRun(run.id);
-      if (!latest || latest.status !== 'pending' || latest.message_ts) return;
+      if (latest?.status !== 'pending' || latest.message_ts) return;
       const p = await prepareRun(deps, run);
       if (!p) return;
       const ts = await deps.reporter.approvalRequested(approvalViewOf(latest, p.ref));

@@ -45,7 +45,7 @@ async function approvedPlan(
   signal: AbortSignal,
 ): Promise<Plan | undefined> {
   const approval = await deps.store.approvals.latestForRun(p.run.id);
-  if (!approval || approval.status !== 'approved') {
+  if (approval?.status !== 'approved') {
     throw new UserError('forbidden', `${p.runbook.name} is destructive and has no approval; refusing to run it.`);
   }
   const approved = parsePlan(approval.plan);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runbooks } from '../../src/jobs/registry.js';
 import { type Bot, people, runIdOf, startBot } from '../helpers/world.js';
 import type { JsonObject } from '../support/json-value.js';
 import { waitUntil } from '../support/services.js';

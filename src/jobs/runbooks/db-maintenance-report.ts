@@ -3,20 +3,9 @@ import { formatBytes, formatCount, formatSeconds } from '../health/checks/format
 import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
 import { formatWhen } from './db-context.js';
+import { tableStatsSchema } from './db-stats.js';
 
-const date = z.coerce.date().nullable();
-const stats = z.object({
-  schema: z.string(),
-  name: z.string(),
-  liveTuples: z.number(),
-  deadTuples: z.number(),
-  lastVacuum: date,
-  lastAutovacuum: date,
-  lastAnalyze: date,
-  lastAutoanalyze: date,
-  vacuumCount: z.number(),
-  analyzeCount: z.number(),
-});
+const stats = tableStatsSchema;
 const index = z.object({ schema: z.string(), table: z.string(), index: z.string(), sizeBytes: z.number() });
 const outputSchema = z.object({
   kind: z.enum(['analyze', 'vacuum', 'reindex']),

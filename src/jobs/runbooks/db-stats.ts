@@ -13,7 +13,8 @@ type DbStatsParams = z.infer<typeof params>;
 export const autovacuumTrigger = { threshold: 50, scaleFactor: 0.1 } as const;
 
 const date = z.coerce.date().nullable();
-const tableSchema = z.object({
+/** One table's statistics as a step output stores them (pg_stat_user_tables). */
+export const tableStatsSchema = z.object({
   schema: z.string(),
   name: z.string(),
   liveTuples: z.number(),
@@ -26,7 +27,7 @@ const tableSchema = z.object({
   analyzeCount: z.number(),
 });
 const outputSchema = z.object({
-  tables: z.array(tableSchema),
+  tables: z.array(tableStatsSchema),
   connections: z.object({
     byState: z.array(z.object({ state: z.string(), count: z.number() })),
     idleInTransactionOver5m: z.number(),

@@ -18,6 +18,8 @@ const runIdPattern = /^r-[0-9a-f]{4,32}$/;
 
 function redisBus(url: string, channel: string): CancelBus {
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  // While Redis is down, ioredis reports each reconnect attempt here; a failed publish rejects to its caller anyway.
+  publisher.on('error', () => {});
   let subscriber: Redis | undefined;
   return {
     async publish(runId) {

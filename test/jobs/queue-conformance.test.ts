@@ -9,18 +9,15 @@ import {
   type RunWorker,
 } from '../../src/jobs/queue.js';
 import { deferred } from '../helpers/deferred.js';
+import { waitUntil } from '../support/services.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const suffix = randomBytes(4).toString('hex');
 
-/** Resolves when `predicate` holds, polling the given state; bounded. */
+/** Resolves when `predicate` holds, polling; bounded. */
 async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(predicate, { timeoutMs, description: what });
 }
 
 const connections: Record<string, QueueConnection> = {

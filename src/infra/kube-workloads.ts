@@ -1,19 +1,8 @@
-import {
-  AppsV1Api,
-  AutoscalingV2Api,
-  type ConfigurationOptions,
-  CoreV1Api,
-  CustomObjectsApi,
-  NetworkingV1Api,
-  type ObservableMiddleware,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
-import { abortable } from './abortable.js';
 import { autoscalerStatus } from './kube-autoscaler-summary.js';
-import { buildKubeConfig } from './kube-config.js';
-import { KubeApiError, signalOptions, toKubeError } from './kube-errors.js';
+import { kubeCaller } from './kube-call.js';
+import { KubeApiError } from './kube-errors.js';
 import {
   certificateRenewals,
   deploymentRollout,
@@ -60,49 +49,12 @@ export interface KubeWorkloads {
   readService(name: string, opts?: WorkloadCallOptions): Promise<ServicePorts | undefined>;
 }
 
-interface Clients {
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  autoscaling: AutoscalingV2Api;
-  networking: NetworkingV1Api;
-  custom: CustomObjectsApi;
-}
-
 const restartedAtKey = 'kubectl.kubernetes.io/restartedAt';
 
 /** Connects to the configured cluster on first use; `where` is the config path used in error messages. */
 export function createKubeWorkloads(target: KubernetesTarget, where: string): KubeWorkloads {
   const { namespace, deployment } = target;
-  let clients: Clients | undefined;
-  const api = (): Clients => {
-    if (!clients) {
-      const kc = buildKubeConfig(target.cluster, `${where}.cluster`);
-      clients = {
-        core: kc.makeApiClient(CoreV1Api),
-        apps: kc.makeApiClient(AppsV1Api),
-        autoscaling: kc.makeApiClient(AutoscalingV2Api),
-        networking: kc.makeApiClient(NetworkingV1Api),
-        custom: kc.makeApiClient(CustomObjectsApi),
-      };
-    }
-    return clients;
-  };
-
-  async function call<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    send: (c: Clients, o: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
-  ): Promise<T> {
-    signal?.throwIfAborted();
-    const c = api();
-    try {
-      // The signal aborts the HTTP request; abortable() also covers the auth step before it (exec plugins, files).
-      return await abortable(send(c, signalOptions(signal)), signal);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw toKubeError(err, what);
-    }
-  }
+  const call = kubeCaller(target, where);
 
   /** Undefined for a 404, which means "not served" for a list and "does not exist" for a named object. */
   async function unlessNotFound<T>(work: Promise<T>): Promise<T | undefined> {

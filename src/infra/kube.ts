@@ -1,16 +1,7 @@
-import {
-  AppsV1Api,
-  type ConfigurationOptions,
-  CoreV1Api,
-  CustomObjectsApi,
-  type ObservableMiddleware,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
-import { abortable } from './abortable.js';
-import { buildKubeConfig } from './kube-config.js';
-import { KubeApiError, signalOptions, toKubeError } from './kube-errors.js';
+import { kubeCaller } from './kube-call.js';
+import { KubeApiError } from './kube-errors.js';
 import {
   deploymentSummary,
   nodeSummary,
@@ -69,35 +60,7 @@ export interface KubeTarget {
 /** Connects to the configured cluster; `where` is the config path used in error messages. */
 export function createKubeTarget(target: KubernetesTarget, where: string): KubeTarget {
   const { namespace, deployment, labelSelector } = target;
-  let clients: { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi } | undefined;
-  // Built on first use, so a bad cluster config fails the Kubernetes checks with its message, not every check.
-  const api = () => {
-    if (!clients) {
-      const kc = buildKubeConfig(target.cluster, `${where}.cluster`);
-      clients = {
-        core: kc.makeApiClient(CoreV1Api),
-        apps: kc.makeApiClient(AppsV1Api),
-        custom: kc.makeApiClient(CustomObjectsApi),
-      };
-    }
-    return clients;
-  };
-
-  async function call<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    send: (clients: ReturnType<typeof api>, options: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
-  ): Promise<T> {
-    signal?.throwIfAborted();
-    const clients = api();
-    try {
-      // The signal aborts the HTTP request; abortable() also covers the auth step before it (exec plugins, files).
-      return await abortable(send(clients, signalOptions(signal)), signal);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw toKubeError(err, what);
-    }
-  }
+  const call = kubeCaller(target, where);
 
   /** Lists a namespaced custom resource, or undefined when its API group is not served (404). */
   async function listCustom(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kubeCondition } from './kube-workload-summaries.js';
 import type { AutoscalerMetric, AutoscalerStatus } from './kube-workload-types.js';
 
 // The client deserializes timestamps to Date; raw JSON keeps them as strings. Both parse here.
@@ -48,16 +49,7 @@ const hpaSchema = z.object({
           }),
         )
         .nullish(),
-      conditions: z
-        .array(
-          z.object({
-            type: z.string(),
-            status: z.string(),
-            reason: z.string().optional(),
-            message: z.string().optional(),
-          }),
-        )
-        .optional(),
+      conditions: z.array(kubeCondition).optional(),
     })
     .optional(),
 });

@@ -11,6 +11,14 @@ import type {
 
 // The client deserializes timestamps to Date; raw custom-object JSON keeps them as strings. Both parse here.
 const time = z.coerce.date().optional();
+
+/** A status condition as Kubernetes objects report them (`Ready`, `ScalingActive`, …). */
+export const kubeCondition = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
 const stringMap = z.record(z.string(), z.string()).optional();
 
 const deploymentSchema = z.object({
@@ -94,16 +102,7 @@ const certificateListSchema = z.object({
           notBefore: time,
           notAfter: time,
           renewalTime: time,
-          conditions: z
-            .array(
-              z.object({
-                type: z.string(),
-                status: z.string(),
-                reason: z.string().optional(),
-                message: z.string().optional(),
-              }),
-            )
-            .optional(),
+          conditions: z.array(kubeCondition).optional(),
         })
         .optional(),
     }),

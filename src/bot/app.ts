@@ -9,7 +9,7 @@ import { resolveInterruptedClick } from '../handlers/resolve-interrupted.js';
 import type { Logger } from '../log.js';
 import { type ButtonDeps, buttonListener } from './listeners/actions/button-listener.js';
 import { rejectListener } from './listeners/actions/reject.js';
-import { rerunListener } from './listeners/actions/rerun.js';
+import { recoveryListener, rerunListener } from './listeners/actions/rerun.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
 import { rejectReasonListener } from './listeners/views/reject-reason.js';
 import { serveRoutes } from './route-server.js';
@@ -105,6 +105,8 @@ export async function startSlackBot(
     buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'abort')),
   );
   app.action(actionIds.rerun, rerunListener(deps));
+  app.action(actionIds.rollback, recoveryListener(deps, 'rollback'));
+  app.action(actionIds.scaleUp, recoveryListener(deps, 'scale-up'));
   app.view(rejectModalCallbackId, rejectReasonListener(deps));
 
   // auth.test: a bad token stops boot here with Slack's reason, instead of an unhandled rejection later.

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { ApprovalView, Reporter, ReportFile, RunRef } from '../jobs/report.js';
+import type { ApprovalView, RecoveryAction, Reporter, ReportFile, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
 import { renderApproval } from './views/approval-message.js';
@@ -215,13 +215,13 @@ export class Outbox implements Reporter {
   }
 
   /** A run that stopped for a person. */
-  async runNeedsAttention(run: RunRef, message: string): Promise<void> {
-    await this.finalOrPost(run, renderNeedsAttention(run, message));
+  async runNeedsAttention(run: RunRef, message: string, recovery?: readonly RecoveryAction[]): Promise<void> {
+    await this.finalOrPost(run, renderNeedsAttention(run, message, recovery));
   }
 
   /** Cancelled notice in place of the live message. */
-  async runCancelled(run: RunRef, by: string): Promise<void> {
-    await this.finalOrPost(run, renderRunCancelled(run, by));
+  async runCancelled(run: RunRef, by: string, left?: Parameters<Reporter['runCancelled']>[2]): Promise<void> {
+    await this.finalOrPost(run, renderRunCancelled(run, by, left));
   }
 
   /** Posts the plan with its buttons; the plan's long detail goes into the thread. */

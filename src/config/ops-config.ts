@@ -188,7 +188,23 @@ const environmentSchema = z
       .optional(),
     /** Queries that must hold after a restore (and in the monthly restore test). */
     restore: z
-      .object({ verify: z.array(verifyQuerySchema).max(20).default([]) })
+      .object({
+        verify: z.array(verifyQuerySchema).max(20).default([]),
+        /**
+         * side-by-side restores into a fresh database and swaps it in (seconds of downtime); in-place restores over
+         * production while it is scaled down. auto: side by side wherever the server allows it.
+         */
+        mode: z.enum(['auto', 'side-by-side', 'in-place']).default('auto'),
+        /** Bytes the server has free for a second copy; side by side is not chosen when production is larger. */
+        freeBytes: z.number().int().positive().optional(),
+        /** Also pg_dump production to S3 before a side-by-side restore (in place always does). */
+        preRestoreDump: z.boolean().default(false),
+        /** Pre-restore databases `restore cleanup` keeps: the newest `count`, and any younger than `days`. */
+        keep: z
+          .object({ count: z.number().int().nonnegative().default(1), days: z.number().nonnegative().default(7) })
+          .strict()
+          .default({ count: 1, days: 7 }),
+      })
       .strict()
       .optional(),
   })

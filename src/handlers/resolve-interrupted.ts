@@ -1,3 +1,4 @@
+import { runbooks } from '../jobs/registry.js';
 import { runRefOf } from '../jobs/run-ref.js';
 import { RunStore } from '../store/runs.js';
 import { type ClickDeps, type ClickInput, type ClickReply, clickContext } from './click-context.js';
@@ -38,7 +39,10 @@ export async function resolveInterruptedClick(
       return { ephemeral: `Run ${run.id} is ${run.status}; nothing to abort.` };
     }
     await audit('allow', 'aborted');
-    await deps.reporter.runCancelled(runRefOf(run, deps.config), input.userId);
+    // Where the run left things (the prompt's message) and its ways back stay on the message after Abort.
+    const recovery = runbooks.get(run.runbook)?.recovery ?? [];
+    const left = run.error && recovery.length > 0 ? { message: run.error, recovery } : undefined;
+    await deps.reporter.runCancelled(runRefOf(run, deps.config), input.userId, left);
     return {};
   }
   const seq = await deps.store.db.tx(async (q) => {

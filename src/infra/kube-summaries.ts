@@ -80,6 +80,7 @@ export function deploymentSummary(deployment: V1Deployment): DeploymentSummary {
     updatedReplicas: status?.updatedReplicas ?? 0,
     images: (deployment.spec?.template.spec?.containers ?? []).flatMap((c) => (c.image ? [c.image] : [])),
     observed: (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0),
+    annotations: { ...(deployment.metadata?.annotations ?? {}) },
   };
 }
 

@@ -66,6 +66,8 @@ export interface DeploymentSummary {
   images: string[];
   /** The controller has seen the latest spec (observedGeneration ≥ generation). */
   observed: boolean;
+  /** The deployment's own annotations (metadata.annotations). */
+  annotations: Record<string, string>;
 }
 
 /** A Warning event in the namespace. */

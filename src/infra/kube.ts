@@ -53,6 +53,8 @@ export interface KubeTarget {
   readDeployment(opts?: KubeCallOptions): Promise<DeploymentSummary>;
   /** Sets the deployment's replicas through the scale subresource; resolves with the replicas now desired. */
   scaleDeployment(replicas: number, opts?: KubeCallOptions): Promise<number>;
+  /** Sets (a string) or removes (null) annotations on the deployment itself, with a merge patch. */
+  annotateDeployment(annotations: Record<string, string | null>, opts?: KubeCallOptions): Promise<void>;
   /** Warning events in the namespace, newest first. */
   listWarningEvents(opts?: KubeCallOptions): Promise<WarningEvent[]>;
 }
@@ -142,6 +144,15 @@ export function createKubeTarget(target: KubernetesTarget, where: string): KubeT
         ),
       );
       return scale.spec?.replicas ?? replicas;
+    },
+
+    async annotateDeployment(annotations, opts = {}) {
+      await call(`annotate deployment ${deployment}`, opts.signal, ({ apps }, o) =>
+        apps.patchNamespacedDeployment(
+          { name: deployment, namespace, body: { metadata: { annotations } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+        ),
+      );
     },
 
     async listWarningEvents(opts = {}) {

@@ -4,16 +4,16 @@ import { withPgSession } from './pg-session.js';
 const maxIdentifier = 63;
 
 /**
- * A scratch database name for a run: `<prefix>_<run id>`, lowercase letters, digits and `_` only, at most 63
- * characters. It comes from the run id, so a re-delivered step finds (and drops) what an interrupted one created.
+ * A scratch database name for a run: `<prefix>_<role>_<run id>`, lowercase letters, digits and `_` only, at most 63
+ * characters; the prefix is what gets shortened, so two roles of one run never share a name. It comes from the run id, so a re-delivered step finds (and drops) what an interrupted one created.
  */
-export function scratchDatabaseName(prefix: string, runId: string): string {
+export function scratchDatabaseName(prefix: string, runId: string, role?: string): string {
   const clean = (s: string) =>
     s
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_+|_+$/g, '');
-  const id = clean(runId) || 'run';
+  const id = [role && clean(role), clean(runId) || 'run'].filter(Boolean).join('_');
   const head = clean(prefix).slice(0, Math.max(1, maxIdentifier - id.length - 1)) || 'scratch';
   return `${head}_${id}`.slice(0, maxIdentifier);
 }

@@ -7,7 +7,7 @@ import { dbnameConninfo, type PgConnection, parsePgUrl, pgToolEnvironment } from
 export type DumpFormat = 'plain' | 'custom';
 
 // Restoring takes ACCESS EXCLUSIVE locks; a forgotten session must make it fail clearly, not wait for the step timeout.
-const restoreOptions = { PGOPTIONS: '-c lock_timeout=120000' };
+const restoreOptions = { PGOPTIONS: '-c lock_timeout=120000 -c client_min_messages=warning' };
 
 /**
  * Streams a dump of the database. Plain SQL carries `--clean --if-exists`, so it restores over an existing database;
@@ -27,6 +27,14 @@ export function dumpDatabase(url: string, opts: { format: DumpFormat; signal?: A
     stdout: 'pipe',
     secrets: [conn.password],
   });
+  return toolOutput(tool);
+}
+
+/**
+ * A tool's stdout as a stream that ends only after the tool exited 0, and errors with its message otherwise;
+ * destroying the stream kills the tool (and runs `onClose`).
+ */
+function toolOutput(tool: RunningTool, onClose?: () => void): PassThrough {
   const out = new PassThrough();
   // Not `end`: stdout closing is not success. The exit code decides whether the stream ends or errors.
   tool.child.stdout?.pipe(out, { end: false });
@@ -43,6 +51,7 @@ export function dumpDatabase(url: string, opts: { format: DumpFormat; signal?: A
   );
   out.once('close', () => {
     if (!finished) tool.kill();
+    onClose?.();
   });
   return out;
 }
@@ -99,12 +108,51 @@ function restoreTool(tool: string, args: string[], conn: PgConnection, signal: A
  * COMMIT leaves the transaction open until psql disconnects and the server rolls it back.
  */
 export async function restorePlain(url: string, source: Readable, signal?: AbortSignal): Promise<void> {
+  await restoreScript(url, source, { before: '', after: '' }, signal);
+}
+
+/**
+ * Runs a SQL script with psql in one transaction, with our own SQL before the script (after BEGIN) and after it
+ * (before COMMIT), e.g. drops of what the script recreates, and checks that must hold before anything is committed.
+ * The same rule as restorePlain: COMMIT is written only once the whole script was read.
+ */
+export async function restoreScript(
+  url: string,
+  script: Readable,
+  frame: { before: string; after: string },
+  signal?: AbortSignal,
+): Promise<void> {
   const conn = parsePgUrl(url);
   const args = ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '-f', '-'];
-  await feed(restoreTool('psql', args, conn, signal), source, {
-    before: 'BEGIN;\n',
-    afterCompleteSource: '\nCOMMIT;\n',
+  await feed(restoreTool('psql', args, conn, signal), script, {
+    before: `BEGIN;\n${frame.before}`,
+    afterCompleteSource: `\n${frame.after}\nCOMMIT;\n`,
   });
+}
+
+/**
+ * The SQL script a custom-format archive holds, as pg_restore writes it without a database (`--file=-`). The stream
+ * ends only after pg_restore exited 0 and errors with its message otherwise; a failing source kills pg_restore.
+ */
+export function archiveScript(source: Readable, signal?: AbortSignal): Readable {
+  const tool = startTool('pg_restore', ['--file=-'], {
+    env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_MESSAGES: 'C' },
+    signal,
+    stdin: 'pipe',
+    stdout: 'pipe',
+  });
+  const out = toolOutput(tool, () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  const stdin = tool.child.stdin;
+  // EPIPE when pg_restore exits on its own error: its exit code tells that story.
+  stdin?.on('error', () => {});
+  source.once('error', (err) => {
+    out.destroy(new Error(`Reading the backup failed: ${err.message}`));
+    tool.kill();
+  });
+  if (stdin) source.pipe(stdin);
+  return out;
 }
 
 /** Restores a custom-format archive with pg_restore from stdin, in one transaction, over the existing objects. */

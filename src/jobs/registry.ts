@@ -6,11 +6,17 @@ import { digestRunbooks } from './runbooks/catalog-digests.js';
 import { opsRunbooks } from './runbooks/catalog-ops.js';
 import { healthRunbook } from './runbooks/health.js';
 import { restoreRunbook } from './runbooks/restore.js';
+import { restoreCleanupRunbook, restoreDatabasesRunbook } from './runbooks/restore-kept.js';
+import { restoreRollbackRunbook, restoreScaleUpRunbook } from './runbooks/restore-recovery.js';
 
 /** Every runbook the bot knows, by command name. Multi-word commands (e.g. `backup now`) use a space. */
 export const runbooks: ReadonlyMap<string, Runbook<unknown>> = new Map<string, Runbook<unknown>>([
   [healthRunbook.name, healthRunbook],
   [restoreRunbook.name, restoreRunbook],
+  [restoreRollbackRunbook.name, restoreRollbackRunbook as Runbook<unknown>],
+  [restoreScaleUpRunbook.name, restoreScaleUpRunbook as Runbook<unknown>],
+  [restoreDatabasesRunbook.name, restoreDatabasesRunbook as Runbook<unknown>],
+  [restoreCleanupRunbook.name, restoreCleanupRunbook as Runbook<unknown>],
   [backupNowRunbook.name, backupNowRunbook],
   [backupPruneRunbook.name, backupPruneRunbook],
   ...dataRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),

@@ -67,6 +67,22 @@ export interface ApprovalView {
 }
 
 /**
+ * A way back a stopped run offers as a button: each starts its own run (through the same policy and approvals as the
+ * command), e.g. `restore rollback <run>` and `restore scale-up <run>`.
+ */
+export type RecoveryAction = 'rollback' | 'scale-up';
+
+/** A step failure the run could not put right by itself: it stops for a person with this message and buttons. */
+export class NeedsAttention extends Error {
+  readonly recovery: readonly RecoveryAction[];
+  constructor(message: string, recovery: readonly RecoveryAction[]) {
+    super(message);
+    this.name = 'NeedsAttention';
+    this.recovery = recovery;
+  }
+}
+
+/**
  * How the worker reports to people. jobs/ defines it; bot/outbox implements it; main.ts connects them.
  * Only the calls the worker actually makes are declared here.
  */
@@ -79,10 +95,16 @@ export interface Reporter {
   runFinished(run: RunRef, report: RunReport): Promise<void>;
   /** Tells the channel a run failed, with a short message and an error id. */
   runFailed(run: RunRef, failure: { message: string; errorId: string; step?: string }): Promise<void>;
-  /** Tells the channel a run stopped and needs a person (e.g. an interrupted destructive step). */
-  runNeedsAttention(run: RunRef, message: string): Promise<void>;
-  /** Tells the channel a run was cancelled, and by whom. */
-  runCancelled(run: RunRef, by: string): Promise<void>;
+  /**
+   * Tells the channel a run stopped and needs a person (an interrupted destructive step, or a failure the run could
+   * not put right itself), with Retry step / Abort and the runbook's recovery buttons.
+   */
+  runNeedsAttention(run: RunRef, message: string, recovery?: readonly RecoveryAction[]): Promise<void>;
+  /**
+   * Tells the channel a run was cancelled, and by whom. `left` is where an aborted run left things, with the
+   * recovery buttons that still apply, so nothing is left down without the message saying so.
+   */
+  runCancelled(run: RunRef, by: string, left?: { message: string; recovery: readonly RecoveryAction[] }): Promise<void>;
   /** Posts a plan with Approve/Reject buttons (or, for a dry run, the plan alone); returns the message ts. */
   approvalRequested(view: ApprovalView): Promise<string>;
   /** Replaces an approval message with its current state; buttons go once it is decided. */

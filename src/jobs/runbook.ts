@@ -3,7 +3,7 @@ import type { EnvironmentConfig, RoleName, ServiceConfig } from '../config/ops-c
 import type { Thresholds } from '../config/thresholds.js';
 import type { Infra } from '../infra/infra.js';
 import type { Plan } from './plan.js';
-import type { ProgressItem, RunReport } from './report.js';
+import type { ProgressItem, RecoveryAction, RunReport } from './report.js';
 
 /** How much a runbook can hurt: read looks, change alters safely, destructive needs a second person's approval. */
 export type Risk = 'read' | 'change' | 'destructive';
@@ -79,6 +79,13 @@ export interface Runbook<P = unknown> {
   /** The risk for this target and params when it depends on them (e.g. scale to 0 is destructive); else `risk`. */
   riskFor?(target: RunTarget, params: P): Risk;
   steps: RunbookStep<P>[];
+  /**
+   * For a destructive step that was interrupted (its worker died): where things stand now, read live, for the
+   * person who decides. Without it the prompt only says the step did not finish.
+   */
+  interrupted?(ctx: StepContext<P>, step: RunbookStep<P>): Promise<string>;
+  /** The recovery buttons a stopped run of this runbook offers (see RecoveryAction). */
+  recovery?: readonly RecoveryAction[];
   /** Builds the final report from the step outputs. */
   report(target: RunTarget, params: P, outputs: Readonly<Record<string, unknown>>): RunReport;
 }

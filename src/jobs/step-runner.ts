@@ -5,10 +5,10 @@ import { parsePlan } from './approval-view.js';
 import { withDeadline } from './deadline.js';
 import { type Plan, planChanges, planHash } from './plan.js';
 import { computePlan, requestApproval } from './plan-phase.js';
-import type { ProgressItem, RunReport } from './report.js';
+import { NeedsAttention, type ProgressItem, type RunReport } from './report.js';
 import type { ExecutorDeps } from './run-executor.js';
 import { failRun, type PreparedRun, prepareRun, riskOf } from './run-prep.js';
-import type { Runbook } from './runbook.js';
+import type { Runbook, StepContext } from './runbook.js';
 
 type Deps = ExecutorDeps & { runbooks: ReadonlyMap<string, Runbook<unknown>> };
 
@@ -97,6 +97,21 @@ export function createStepRunner(deps: Deps) {
 
     const infra = deps.createInfra(p.target);
     const outputs: Record<string, unknown> = {};
+    /** What a step (or the interrupted-step description) sees. */
+    const stepContext = (timeoutMs: number, outer: AbortSignal): StepContext<unknown> => ({
+      runId: run.id,
+      target: p.target,
+      infra,
+      signal: AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)]),
+      checkTimeoutMs: deps.config.health.checkTimeoutMs,
+      params: p.params,
+      outputs,
+      plan,
+      progress(next) {
+        items = next;
+        if (live) reporter.runProgress(p.ref, items);
+      },
+    });
     let currentStep: string | undefined;
     try {
       for (const [ordinal, step] of p.runbook.steps.entries()) {
@@ -110,9 +125,15 @@ export function createStepRunner(deps: Deps) {
         // Cancel is honoured between steps (the store's flag is the truth; the broadcast only interrupts sooner).
         if ((await store.runs.get(run.id))?.cancel_requested_at) return await finishCancelled(deps, p);
         if (checkpoint?.status === 'running' && step.destructive && !step.idempotent) {
-          const message = `Step "${step.title}" started at ${checkpoint.startedAt.toISOString()} but did not finish. It is not repeated automatically.`;
+          let message = `Step "${step.title}" started at ${checkpoint.startedAt.toISOString()} but did not finish. It is not repeated automatically.`;
+          if (p.runbook.interrupted) {
+            const described = await p.runbook
+              .interrupted(stepContext(step.timeoutMs, signal), step)
+              .catch((err: unknown) => `Where things stand could not be read: ${scrubSecrets(messageOf(err))}.`);
+            message = `${message}\n${described}`;
+          }
           await store.runs.setStatus(run.id, 'needs_attention', message);
-          await reporter.runNeedsAttention(p.ref, message);
+          await reporter.runNeedsAttention(p.ref, message, p.runbook.recovery);
           log.warn({ step: step.name }, 'interrupted destructive step needs a person');
           return;
         }
@@ -125,20 +146,7 @@ export function createStepRunner(deps: Deps) {
         const outer = destructive ? undefined : signal;
         const stepStarted = performance.now();
         const output = await withDeadline(step.name, step.timeoutMs, outer, (stepSignal) =>
-          step.run({
-            runId: run.id,
-            target: p.target,
-            infra,
-            signal: stepSignal,
-            checkTimeoutMs: deps.config.health.checkTimeoutMs,
-            params: p.params,
-            outputs,
-            plan,
-            progress(next) {
-              items = next;
-              if (live) reporter.runProgress(p.ref, items);
-            },
-          }),
+          step.run({ ...stepContext(step.timeoutMs, signal), signal: stepSignal }),
         );
         outputs[step.name] = output;
         await store.steps.finish(run.id, step.name, { status: 'succeeded', output });
@@ -160,7 +168,12 @@ export function createStepRunner(deps: Deps) {
           .finish(run.id, currentStep, { status: 'failed', error: scrubSecrets(messageOf(err)) })
           .catch((e: unknown) => log.error({ err: e }, 'could not record the failed step'));
       }
-      if (signal.aborted && (await store.runs.get(run.id))?.cancel_requested_at) await finishCancelled(deps, p);
+      if (err instanceof NeedsAttention) {
+        // The run could not put things right itself: a person decides, with the state and the ways back.
+        await store.runs.setStatus(run.id, 'needs_attention', err.message);
+        await reporter.runNeedsAttention(p.ref, err.message, err.recovery);
+        log.warn({ step: currentStep }, 'a failed step needs a person');
+      } else if (signal.aborted && (await store.runs.get(run.id))?.cancel_requested_at) await finishCancelled(deps, p);
       else await failRun(deps, p.ref, err, currentStep);
     } finally {
       await infra.close().catch((err: unknown) => log.warn({ err }, 'closing adapters failed'));

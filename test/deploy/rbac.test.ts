@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -9,6 +8,8 @@ import { parseOpsConfig } from '../../src/config/ops-config.js';
 import { createKubeTarget, type KubeTarget } from '../../src/infra/kube.js';
 import { createKubeWorkloads, type KubeWorkloads } from '../../src/infra/kube-workloads.js';
 import { type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
+import { guideDumpKinds, makeGuideDump } from '../runbooks/guide-dumps.js';
+import { seedGuideTables } from '../runbooks/guide-tables.js';
 import { describePermission, type Permission, permissionOf, ruleAllows } from './kube-permission.js';
 import { bindingOf, loadManifests, type Manifest, type PolicyRule, rulesOf } from './manifests.js';
 
@@ -28,6 +29,7 @@ const kubeTargetCalls: Exercise<KubeTarget> = {
   listCertificates: (k) => k.listCertificates(),
   readDeployment: (k) => k.readDeployment(),
   scaleDeployment: (k) => k.scaleDeployment(2),
+  annotateDeployment: (k) => k.annotateDeployment({ 'example.test/probe': null }),
   listWarningEvents: (k) => k.listWarningEvents(),
 };
 
@@ -100,10 +102,12 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
 
     // The restore runbook, approved and run to the end: plan, scale down, restore, verify, scale up.
     const key = `${world.backupPrefix}rbac-restore.sql.gz`;
+    // A real backup, as the VCCI guide's CronJob makes it.
+    await seedGuideTables(world.target.url);
     await world.s3.putObject(
       world.s3.bucket,
       key,
-      gzipSync('CREATE TABLE IF NOT EXISTS public.tenants (id int);\nINSERT INTO public.tenants VALUES (1);\n'),
+      await makeGuideDump(world.target.url, guideDumpKinds[0]?.command ?? ''),
     );
     start = mark();
     const restore = runIdOf(await bot.command(`restore ${key}`, { user: people.operator }));

@@ -1,18 +1,42 @@
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnWorker, type WorkerProcess } from '../helpers/spawn-worker.js';
-import { type Bot, createWorld, people, runIdOf, startBot, type World } from '../helpers/world.js';
+import { type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
+import { guideDumpKinds, makeGuideDump } from '../runbooks/guide-dumps.js';
+import { damageGuideTables, seedGuideTables, snapshotGuideTables } from '../runbooks/guide-tables.js';
+import { sql } from '../runbooks/run-context.js';
 import { waitUntil } from '../support/services.js';
 
-describe('a worker killed in the middle of a restore', () => {
+const fastLocks = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' };
+
+describe('a worker killed in the middle of a restore (in place, so the cutover is the long restore itself)', () => {
   let world: World;
   let bot: Bot;
   let doomed: WorkerProcess | undefined;
   let takeover: Bot | undefined;
+  let key: string;
+  let before: Record<string, string>;
   beforeAll(async () => {
-    world = await createWorld();
+    world = await createWorld((cfg) => {
+      production(cfg).restore = { verify: [], mode: 'in-place', preRestoreDump: false, keep: { count: 1, days: 7 } };
+    });
+    await seedGuideTables(world.target.url);
+    // A check constraint that takes a while per row: a real pg_dump whose restore takes ~10 s.
+    await sql(
+      world.target.url,
+      `CREATE FUNCTION public.slow_ok(int) RETURNS boolean LANGUAGE sql AS 'SELECT pg_sleep(0.02) IS NOT NULL';
+       CREATE TABLE public.meter_checks (id int PRIMARY KEY CHECK (public.slow_ok(id)));
+       INSERT INTO public.meter_checks SELECT generate_series(1, 500);`,
+    );
+    key = `${world.backupPrefix}${guideDumpKinds[0]?.file}`;
+    await world.s3.putObject(
+      world.s3.bucket,
+      key,
+      await makeGuideDump(world.target.url, guideDumpKinds[0]?.command ?? ''),
+    );
+    await damageGuideTables(world.target.url);
+    before = await snapshotGuideTables(world.target.url);
     bot = await startBot(world, { role: 'bot' });
-  });
+  }, 60_000);
   afterAll(async () => {
     await doomed?.kill();
     await takeover?.stop();
@@ -20,81 +44,86 @@ describe('a worker killed in the middle of a restore', () => {
     await world?.close();
   });
 
-  it('is taken over by another worker, which skips the finished steps and stops for a person at the restore', async () => {
-    // A backup whose restore takes long enough to be interrupted.
-    const key = `${world.backupPrefix}slow-restore.sql.gz`;
-    await world.s3.putObject(
-      world.s3.bucket,
-      key,
-      gzipSync(
-        'CREATE TABLE restored_marker (id int);\nSELECT pg_sleep(20);\nINSERT INTO restored_marker VALUES (1);\n',
-      ),
-    );
-    doomed = await spawnWorker(world, { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' });
-
+  it('the prompt says where production stands, and its buttons bring production back', async () => {
+    doomed = await spawnWorker(world, fastLocks);
     const runId = runIdOf(await bot.command(`restore ${key}`, { user: people.operator }));
     const { approvalId } = await bot.approvalMessage(runId);
     await bot.click('approval_approve', approvalId, { user: people.approver });
-    await waitUntil(
-      async () =>
-        (
-          await bot.query<{ status: string }>("SELECT status FROM run_steps WHERE run_id = $1 AND name = 'restore'", [
-            runId,
-          ])
-        )[0]?.status === 'running',
-      { timeoutMs: 30_000, description: `the restore step to start\n${doomed.output()}` },
-    );
+    const stepStatus = async (name: string) =>
+      (
+        await bot.query<{ status: string }>('SELECT status FROM run_steps WHERE run_id = $1 AND name = $2', [
+          runId,
+          name,
+        ])
+      )[0]?.status;
+    await waitUntil(async () => (await stepStatus('cutover')) === 'running', {
+      timeoutMs: 60_000,
+      description: `the cutover to start\n${doomed.output()}`,
+    });
     await doomed.kill();
 
-    takeover = await startBot(world, {
-      role: 'worker',
-      env: { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' },
-    });
+    takeover = await startBot(world, { role: 'worker', env: fastLocks });
     await bot.runStatus(runId, 'needs_attention', 30_000);
-
     const steps = await bot.query<{ name: string; status: string }>(
       'SELECT name, status FROM run_steps WHERE run_id = $1 ORDER BY ordinal',
       [runId],
     );
-    expect(steps).toEqual([
-      { name: 'scale-down', status: 'succeeded' },
-      { name: 'pre-restore-backup', status: 'succeeded' },
-      { name: 'restore', status: 'running' },
+    expect(steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'restore-side:succeeded',
+      'verify-side:succeeded',
+      'pre-restore-backup:succeeded',
+      'scale-down:succeeded',
+      'cutover:running',
     ]);
-    const [run] = await bot.query<{ attempts: number }>('SELECT attempts FROM runs WHERE id = $1', [runId]);
-    expect(run?.attempts).toBe(2);
-    // Kubernetes saw exactly one scale-down and no scale-up: nothing ran twice.
-    const scales = world.kube.requests.filter(
-      (r) => r.method === 'PATCH' && r.path.endsWith('/deployments/thermaliq/scale'),
-    );
-    expect(scales.map((r) => JSON.stringify(r.body))).toEqual([JSON.stringify({ spec: { replicas: 0 } })]);
-    // Exactly one pre-restore backup was written.
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-    const listed = await world.s3.client.send(
-      new ListObjectsV2Command({ Bucket: world.s3.bucket, Prefix: `${world.backupPrefix}pre-restore/` }),
-    );
-    expect(listed.Contents ?? []).toHaveLength(1);
-    // The person is asked, with Retry step / Abort buttons.
-    const notice = await world.slack.waitFor(
+    // The prompt: did not finish, where the deployment and the database stand, and every way back.
+    const prompt = await world.slack.waitFor(
       (c) =>
         c.method === 'chat.update' &&
         JSON.stringify(c.body).includes('run_retry_step') &&
         JSON.stringify(c.body).includes(runId),
     );
-    expect(JSON.stringify(notice.body)).toContain('did not finish');
-    expect(JSON.stringify(notice.body)).toContain('run_abort');
+    const text = JSON.stringify(prompt.body);
+    expect(text).toContain('did not finish');
+    expect(text).toContain(
+      'Deployment gl-009-production/thermaliq: 0 replica(s) wanted, 0 ready (was 2 before the restore)',
+    );
+    expect(text).toContain(`Database ${world.target.name} on 127.0.0.1:5432: restored in place in one transaction`);
+    expect(text).toContain(
+      `pre-restore dump is s3://thermaliq-backups/${world.backupPrefix}pre-restore/${runId}.sql.gz`,
+    );
+    for (const action of ['run_retry_step', 'run_abort', 'run_rollback', 'run_scale_up'])
+      expect(text).toContain(action);
 
-    // An operator cannot decide; an approver aborts, and the run ends without running the step again.
-    await bot.click('run_abort', runId, { user: people.operator });
-    await world.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body.user === people.operator);
+    // Abort: the run ends, but the message keeps saying production is at 0 and keeps the ways back.
     await bot.click('run_abort', runId, { user: people.approver });
     await bot.runStatus(runId, 'cancelled');
-    expect(
-      (
-        await bot.query<{ status: string }>("SELECT status FROM run_steps WHERE run_id = $1 AND name = 'restore'", [
-          runId,
-        ])
-      )[0]?.status,
-    ).toBe('running');
-  });
+    const aborted = await world.slack.waitFor(
+      (c) =>
+        c.method === 'chat.update' &&
+        JSON.stringify(c.body).includes(runId) &&
+        JSON.stringify(c.body).includes('run_scale_up') &&
+        !JSON.stringify(c.body).includes('run_retry_step'),
+    );
+    expect(JSON.stringify(aborted.body)).toContain('0 replica(s) wanted');
+
+    // Scale back up: an approver clicks; the deployment returns to its 2 replicas.
+    await bot.click('run_scale_up', runId, { user: people.operator });
+    await world.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body.user === people.operator);
+    await bot.click('run_scale_up', runId, { user: people.approver });
+    await waitUntil(
+      async () =>
+        (world.kube.deployment(world.namespace, 'thermaliq') as { status?: { readyReplicas?: number } })?.status
+          ?.readyReplicas === 2,
+      { timeoutMs: 30_000, description: 'the deployment back at 2 ready replicas' },
+    );
+    // The killed restore's transaction never committed: production holds exactly what it had.
+    expect(await snapshotGuideTables(world.target.url)).toEqual(before);
+    const scales = world.kube.requests.filter(
+      (r) => r.method === 'PATCH' && r.path.endsWith('/deployments/thermaliq/scale'),
+    );
+    expect(scales.map((r) => JSON.stringify(r.body))).toEqual([
+      JSON.stringify({ spec: { replicas: 0 } }),
+      JSON.stringify({ spec: { replicas: 2 } }),
+    ]);
+  }, 120_000);
 });

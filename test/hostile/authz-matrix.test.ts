@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoleName } from '../../src/config/ops-config.js';
 import { historyCommands } from '../../src/handlers/history.js';
+import { createKubeTarget } from '../../src/infra/kube.js';
 import { runbooks } from '../../src/jobs/registry.js';
+import { replicasBeforeRestoreAnnotation } from '../../src/jobs/runbooks/restore-titles.js';
 import { createOpsWorld, type OpsWorld } from '../catalog-ops/ops-world.js';
-import { type Bot, botEnv, channels, people, startBot } from '../helpers/world.js';
+import { type Bot, botEnv, channels, people, production, startBot } from '../helpers/world.js';
 import { postSigned, slashCommandBody } from '../support/slack-signing.js';
 import { readPolicyTable, type TableRisk } from './policy-table.js';
 
@@ -42,6 +44,10 @@ const argsOf: Record<string, string> = {
   schedules: '',
   health: '',
   restore: '{backup}',
+  'restore rollback': 'r-0123456789',
+  'restore scale-up': '',
+  'restore databases': '',
+  'restore cleanup': '',
   'backup now': '',
   'backup prune': '',
   backups: '',
@@ -298,6 +304,11 @@ beforeAll(async () => {
     cfg.channels.allowed = [channels.ops];
   });
   await ops.world.s3.putObject(ops.world.s3.bucket, `${ops.world.backupPrefix}${backupKey}`, 'backup-bytes');
+  // A deployment a restore left scaled down, so `restore scale-up` has something to bring back.
+  const kubeConfig = production(ops.world.config).kubernetes;
+  if (!kubeConfig) throw new Error('the ops world has no Kubernetes target');
+  const kube = createKubeTarget(kubeConfig, 'authz');
+  await kube.annotateDeployment({ [replicasBeforeRestoreAnnotation]: '3' });
   signingSecret = botEnv(ops.world).SLACK_SIGNING_SECRET ?? '';
   bot = await startBot(ops.world, { role: 'bot' });
   // A run for `run <id>` to show.

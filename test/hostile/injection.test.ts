@@ -98,6 +98,10 @@ const catalogCases: HostileCase[] = (
     ['errors', 'since', 'errors --since 99999h'],
     ['errors', 'since', 'errors --since "1h; rm -rf /"'],
     ['perf', 'window', 'perf --window 1y'],
+    ['restore rollback', 'run', 'restore rollback "r-0123456789; DROP TABLE runs"'],
+    ['restore rollback', 'run', 'restore rollback "$(id)"'],
+    ['restore rollback', 'run', 'restore rollback ../r-0123456789'],
+    ['restore rollback', 'run', 'restore rollback'],
     ['perf', 'window', 'perf --window "$(id)"'],
   ] as const
 ).map(([runbook, param, text]) => ({ runbook, param, text, code: 'invalid_arguments', says: /\S/ }));

@@ -16,7 +16,10 @@ export interface TestDatabase {
   url: string;
   /** Database name. */
   name: string;
-  /** Drops the database with `WITH (FORCE)`: sessions still connected are terminated (their clients emit 'error'). */
+  /**
+   * Drops the database, and those named `<name>_...` beside it, with `WITH (FORCE)`: sessions still connected are
+   * terminated (their clients emit 'error').
+   */
   drop(): Promise<void>;
 }
 
@@ -51,7 +54,14 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     async drop() {
       if (dropped) return;
       dropped = true;
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await withAdmin(async (client) => {
+        // Databases a restore made beside this one (`<name>_restore_<run>`, `<name>_pre_<run>`, ...) go with it.
+        const { rows } = await client.query<{ datname: string }>(
+          "SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || '_')",
+          [name],
+        );
+        for (const row of rows) await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+      });
     },
   };
 }

@@ -6,6 +6,8 @@ export const actionIds = {
   retryStep: 'run_retry_step',
   abort: 'run_abort',
   rerun: 'run_rerun',
+  rollback: 'run_rollback',
+  scaleUp: 'run_scale_up',
 } as const;
 
 /** The callback_id of the modal that asks for a rejection reason. */

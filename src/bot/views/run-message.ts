@@ -1,4 +1,4 @@
-import type { ProgressItem, RunRef, RunReport } from '../../jobs/report.js';
+import type { ProgressItem, RecoveryAction, RunRef, RunReport } from '../../jobs/report.js';
 import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
 import { escapeMrkdwn, fitMessage, limits, packLines, truncate } from './limits.js';
@@ -87,18 +87,43 @@ export function renderRunProgress(ref: RunRef, items: readonly ProgressItem[]): 
 }
 
 /** Replaces the live message when a run was cancelled. */
-export function renderRunCancelled(ref: RunRef, by: string): MessageBody {
+export function renderRunCancelled(
+  ref: RunRef,
+  by: string,
+  left?: { message: string; recovery: readonly RecoveryAction[] },
+): MessageBody {
+  const said = `Cancelled by <@${by}>. Completed steps stay done; nothing else runs.`;
+  const buttons = left ? recoveryButtons(ref, left.recovery) : [];
   return {
     text: truncate(`${ref.runbook} was cancelled by ${by}`, limits.fallbackText),
     blocks: [
       header(ref, ':octagonal_sign:'),
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `Cancelled by <@${by}>. Completed steps stay done; nothing else runs.` },
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            left ? `${said}\nIt left things as follows.\n${escapeMrkdwn(left.message)}` : said,
+            limits.sectionText,
+          ),
+        },
       },
       context(ref),
+      ...(buttons.length > 0
+        ? [{ type: 'actions' as const, block_id: `recovery:${ref.runId}`, elements: buttons }]
+        : []),
     ],
   };
+}
+
+/** Roll back and Scale back up: each starts its own run, through the same policy and approvals as the command. */
+function recoveryButtons(ref: RunRef, recovery: readonly RecoveryAction[]) {
+  return recovery.map((action) => ({
+    type: 'button' as const,
+    action_id: action === 'rollback' ? actionIds.rollback : actionIds.scaleUp,
+    text: { type: 'plain_text' as const, text: action === 'rollback' ? 'Roll back' : 'Scale back up' },
+    value: ref.runId,
+  }));
 }
 
 /** The final report that replaces the live message. */
@@ -186,7 +211,11 @@ export function renderRunFailure(
 }
 
 /** Tells the channel a run stopped and needs a person, with Retry step / Abort buttons for an approver. */
-export function renderNeedsAttention(ref: RunRef, message: string): MessageBody {
+export function renderNeedsAttention(
+  ref: RunRef,
+  message: string,
+  recovery: readonly RecoveryAction[] = [],
+): MessageBody {
   return {
     text: truncate(`${ref.runbook} needs attention: ${message}`, limits.fallbackText),
     blocks: [
@@ -196,7 +225,7 @@ export function renderNeedsAttention(ref: RunRef, message: string): MessageBody 
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `${escapeMrkdwn(message)}\nAn approver decides: retry the step, or abort the run.`,
+            `${escapeMrkdwn(message)}\nAn approver decides: ${recovery.length > 0 ? 'retry the step, roll back, scale back up, or abort the run' : 'retry the step, or abort the run'}.`,
             limits.sectionText,
           ),
         },
@@ -219,6 +248,7 @@ export function renderNeedsAttention(ref: RunRef, message: string): MessageBody 
               deny: { type: 'plain_text', text: 'Back' },
             },
           },
+          ...recoveryButtons(ref, recovery),
           {
             type: 'button',
             action_id: actionIds.abort,

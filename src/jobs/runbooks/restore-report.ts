@@ -4,75 +4,123 @@ import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
 import { restoreStepTitles } from './restore-titles.js';
 
+const skipped = z.object({ skipped: z.literal(true), reason: z.string() });
 const duration = z.number().nonnegative();
-/** A scale step that was a no-op because no deployment is configured. */
-const scaleSkipped = z.object({ skipped: z.literal(true), reason: z.string() });
+const check = z.object({
+  name: z.string(),
+  min: z.number().optional(),
+  value: z.number().optional(),
+  error: z.string().optional(),
+  ok: z.boolean(),
+});
+const kind = { format: z.enum(['plain', 'custom']), gzipped: z.boolean() };
 const outputsSchema = z.object({
-  'scale-down': z.union([scaleSkipped, z.object({ from: z.number(), durationMs: duration })]),
-  'pre-restore-backup': z.object({ key: z.string(), size: z.number(), durationMs: duration }),
-  restore: z.object({
-    key: z.string(),
-    size: z.number(),
-    format: z.enum(['plain', 'custom']),
-    gzipped: z.boolean(),
+  'restore-side': z.union([
+    skipped,
+    z.object({ database: z.string(), size: z.number(), durationMs: duration, ...kind }),
+  ]),
+  'verify-side': z.union([skipped, z.object({ database: z.string().nullable(), results: z.array(check) })]),
+  'pre-restore-backup': z.union([skipped, z.object({ key: z.string(), size: z.number(), durationMs: duration })]),
+  'scale-down': z.union([skipped, z.object({ from: z.number(), durationMs: duration, downAt: z.number() })]),
+  cutover: z.object({
+    run: z.string(),
+    mode: z.enum(['side-by-side', 'in-place', 'swap-back']),
+    /** The backup restored; null for a swap-back. */
+    backup: z.string().nullable().optional(),
+    /** The run a swap-back undid. */
+    rollbackOf: z.string().nullable().optional(),
     durationMs: duration,
-  }),
-  verify: z.object({
-    results: z.array(z.object({ name: z.string(), min: z.number(), value: z.number().optional(), ok: z.boolean() })),
+    sessionsEnded: z.number().optional(),
+    format: kind.format.optional(),
+    gzipped: z.boolean().optional(),
   }),
   'scale-up': z.union([
-    scaleSkipped,
-    z.object({ replicas: z.number(), readyReplicas: z.number(), durationMs: duration }),
+    skipped,
+    z.object({ replicas: z.number(), readyReplicas: z.number(), durationMs: duration, upAt: z.number() }),
   ]),
+  verify: z.object({ results: z.array(check) }),
 });
+type Outputs = z.infer<typeof outputsSchema>;
 
 const seconds = (ms: number) => formatSeconds(ms / 1000);
+const checkLine = (r: z.infer<typeof check>) =>
+  `${r.ok ? '✓' : '✗'} ${r.name}${r.min === undefined ? '' : ` = ${r.value ?? '?'} (≥ ${r.min})`}${r.error ? `: ${r.error}` : ''}`;
 
-/** The finished restore: what was restored into what, the safety copy, the checks and each step's duration. */
-export function restoreReport(target: RunTarget, outputs: Readonly<Record<string, unknown>>): RunReport {
-  const o = outputsSchema.parse(outputs);
-  const kind = `${o.restore.format === 'plain' ? 'plain SQL' : 'custom format'}${o.restore.gzipped ? ', gzipped' : ''}`;
+/** How long production could not serve: scale-down to ready again, or the cutover alone when nothing was scaled. */
+export function downtimeMs(o: Pick<Outputs, 'scale-down' | 'scale-up' | 'cutover'>): number {
   const down = o['scale-down'];
   const up = o['scale-up'];
-  const values: Record<string, string> = {
-    'scale-down': 'skipped' in down ? 'no deployment configured' : `${down.from} → 0 in ${seconds(down.durationMs)}`,
-    'pre-restore-backup': `${formatBytes(o['pre-restore-backup'].size)} in ${seconds(o['pre-restore-backup'].durationMs)}`,
-    restore: `${formatBytes(o.restore.size)} (${kind}) in ${seconds(o.restore.durationMs)}`,
-    verify: `${o.verify.results.filter((r) => r.ok).length}/${o.verify.results.length} passed`,
+  if ('downAt' in down && 'upAt' in up) return Math.max(0, up.upAt - down.downAt);
+  return o.cutover.durationMs;
+}
+
+/** The step values as the report lists them. */
+function stepValues(o: Outputs): Record<string, string> {
+  const side = o['restore-side'];
+  const pre = o['pre-restore-backup'];
+  const down = o['scale-down'];
+  const up = o['scale-up'];
+  const c = o.cutover;
+  return {
+    'restore-side': 'skipped' in side ? side.reason : `into ${side.database} in ${seconds(side.durationMs)}`,
+    'verify-side':
+      'skipped' in o['verify-side'] ? o['verify-side'].reason : `${o['verify-side'].results.length} check(s) passed`,
+    'pre-restore-backup': 'skipped' in pre ? pre.reason : `${formatBytes(pre.size)} in ${seconds(pre.durationMs)}`,
+    'scale-down': 'skipped' in down ? down.reason : `${down.from} → 0 in ${seconds(down.durationMs)}`,
+    cutover:
+      c.mode === 'in-place'
+        ? `restored in place in ${seconds(c.durationMs)}`
+        : `databases swapped in ${seconds(c.durationMs)}${c.sessionsEnded ? `, ${c.sessionsEnded} session(s) ended` : ''}`,
     'scale-up':
-      'skipped' in up
-        ? 'no deployment configured'
-        : `0 → ${up.replicas}, ${up.readyReplicas} ready, in ${seconds(up.durationMs)}`,
+      'skipped' in up ? up.reason : `0 → ${up.replicas}, ${up.readyReplicas} ready, in ${seconds(up.durationMs)}`,
+    verify: `${o.verify.results.filter((r) => r.ok).length}/${o.verify.results.length} passed`,
   };
-  const skipped = new Set([...('skipped' in down ? ['scale-down'] : []), ...('skipped' in up ? ['scale-up'] : [])]);
-  const items: ProgressItem[] = restoreStepTitles.map((s) => ({
-    id: s.name,
-    title: s.title,
-    status: skipped.has(s.name) ? 'skipped' : 'succeeded',
-    value: values[s.name],
-  }));
-  // Without a deployment nothing was scaled: say why, so nobody looks for pods that were never touched.
-  const scaling = 'skipped' in down ? [`Deployment: nothing was scaled; ${down.reason}.`] : [];
+}
+
+/** The finished restore (or rollback): what went where, how long production was down, the checks. */
+export function restoreReport(target: RunTarget, outputs: Readonly<Record<string, unknown>>): RunReport {
+  const o = outputsSchema.parse(outputs);
+  const values = stepValues(o);
+  const items: ProgressItem[] = restoreStepTitles.map((s) => {
+    const out = o[s.name];
+    return {
+      id: s.name,
+      title: s.title,
+      status: typeof out === 'object' && out !== null && 'skipped' in out ? 'skipped' : 'succeeded',
+      value: values[s.name],
+    };
+  });
+  const down = downtimeMs(o);
+  const side = o['restore-side'];
+  const pre = o['pre-restore-backup'];
+  const swapBack = o.cutover.mode === 'swap-back';
+  const lines = [
+    `Production was down for ${seconds(down)} (${'downAt' in o['scale-down'] ? 'from scale-down to ready again' : 'the cutover; nothing was scaled'}).`,
+    `Mode: ${o.cutover.mode === 'in-place' ? 'in place' : swapBack ? 'rollback (the kept database swapped back)' : 'side by side'}.`,
+    ...('skipped' in side
+      ? []
+      : [
+          `Restored into ${side.database} (${side.format === 'plain' ? 'plain SQL' : 'custom format'}${side.gzipped ? ', gzipped' : ''}, ${formatBytes(side.size)}), then swapped in.`,
+        ]),
+    ...('skipped' in pre ? [] : [`Pre-restore dump: ${pre.key} · ${formatBytes(pre.size)}`]),
+    ...(swapBack
+      ? []
+      : [`Roll back with: ${target.service.command} restore rollback ${o.cutover.run} --env ${target.environment}`]),
+  ];
   return {
     status: 'ok',
-    headline: `Restored ${target.service.displayName} (${target.environment}) from ${o.restore.key}`,
+    headline: `${swapBack ? `Rolled back restore ${o.cutover.rollbackOf ?? ''} of` : 'Restored'} ${target.service.displayName} (${target.environment})${o.cutover.backup ? ` from ${o.cutover.backup}` : ''}; production was down ${seconds(down)}`,
     items,
     details: [
-      {
-        title: 'Restore',
-        lines: [
-          `Backup: ${o.restore.key} · ${formatBytes(o.restore.size)} · ${kind}`,
-          `Pre-restore backup: ${o['pre-restore-backup'].key} · ${formatBytes(o['pre-restore-backup'].size)}`,
-          `Roll back with: ${target.service.command} restore ${o['pre-restore-backup'].key} --env ${target.environment}`,
-          ...scaling,
-        ],
-      },
+      { title: swapBack ? 'Rollback' : 'Restore', lines },
       {
         title: 'Verification',
-        lines:
-          o.verify.results.length > 0
-            ? o.verify.results.map((r) => `${r.ok ? '✓' : '✗'} ${r.name} = ${r.value ?? '?'} (≥ ${r.min})`)
-            : ['No verification queries are configured.'],
+        lines: [
+          ...('skipped' in o['verify-side']
+            ? []
+            : o['verify-side'].results.map((r) => `before the cutover: ${checkLine(r)}`)),
+          ...o.verify.results.map((r) => `production: ${checkLine(r)}`),
+        ],
       },
     ],
   };

@@ -1,5 +1,7 @@
 import type { CommandDeps } from '../../../handlers/command-types.js';
+import { recoveryClick } from '../../../handlers/recovery-click.js';
 import { rerunClick } from '../../../handlers/rerun.js';
+import type { RecoveryAction } from '../../../jobs/report.js';
 import { renderCommandReply } from '../../views/command-reply.js';
 import { type ButtonDeps, buttonListener } from './button-listener.js';
 
@@ -7,5 +9,12 @@ import { type ButtonDeps, buttonListener } from './button-listener.js';
 export function rerunListener(deps: ButtonDeps & CommandDeps) {
   return buttonListener(deps, async (_d, input) => ({
     ephemeral: renderCommandReply(await rerunClick(deps, input)).text,
+  }));
+}
+
+/** Roll back / Scale back up on a stopped restore: the answer goes to the clicker ephemerally, like Re-run's. */
+export function recoveryListener(deps: ButtonDeps & CommandDeps, action: RecoveryAction) {
+  return buttonListener(deps, async (_d, input) => ({
+    ephemeral: renderCommandReply(await recoveryClick(deps, input, action)).text,
   }));
 }

@@ -1,6 +1,7 @@
 import { benchAckLatency } from './ack-latency.js';
 import { benchBotRss } from './bot-rss.js';
 import { benchHealthWallTime } from './health-wall-time.js';
+import { benchRestore } from './restore.js';
 import { benchWorkerThroughput } from './worker-throughput.js';
 
 /** Runs every benchmark; each prints its ratio against a baseline measured in the same run. */
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
     health: benchHealthWallTime,
     throughput: benchWorkerThroughput,
     rss: benchBotRss,
+    restore: benchRestore,
   };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;

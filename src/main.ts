@@ -8,6 +8,7 @@ import { type ExtraRoute, type SlackBot, startSlackBot } from './bot/app.js';
 import { Outbox, type OutboxOptions } from './bot/outbox.js';
 import { serveRoutes } from './bot/route-server.js';
 import { slackGroupDirectory } from './bot/slack-groups.js';
+import { createSlackPacer } from './bot/slack-pacer.js';
 import { type Env, loadEnv } from './config/env.js';
 import { loadOpsConfig, type OpsConfig } from './config/ops-config.js';
 import { ConfigError, messageOf } from './errors.js';
@@ -183,13 +184,19 @@ export async function start(opts: StartOptions): Promise<Instance> {
       slackApiUrl: env.SLACK_API_URL,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      // No Slack call may hang a run or a shutdown.
+      timeout: 10_000,
       // Counts every Slack call, error and 429, whoever makes it.
       fetch: measuredSlackFetch(metrics),
     });
-    const outbox = new Outbox(slack, log.child({ component: 'outbox' }), opts.outbox);
+    // Slack's limits are kept for all instances together, in the queue's Redis (or PostgreSQL).
+    const pacer = createSlackPacer(conn);
+    stops.push(() => pacer.close());
+    const outbox = new Outbox(slack, log.child({ component: 'outbox' }), { pacer, ...opts.outbox });
     metrics.setQueueDepthSource(() => queue.depth());
     metrics.setOutboxBacklogSource(() => outbox.backlog());
-    stops.push(() => outbox.drain());
+    // Bounded: what Slack did not take by then stays in the store for the redelivery sweeper.
+    stops.push(() => outbox.drain(Math.min(env.SHUTDOWN_TIMEOUT_MS, 5000)));
 
     const infraFor = (target: RunTarget) =>
       createInfra(target.env, { serviceKey: target.serviceKey, environment: target.environment });

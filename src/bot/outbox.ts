@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ApprovalView, RecoveryAction, Reporter, ReportFile, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
+import { memoryPacer, type SlackPacer } from './slack-pacer.js';
 import { renderApproval } from './views/approval-message.js';
 import type { MessageBody } from './views/blocks.js';
 import {
@@ -15,42 +16,76 @@ import {
 
 /** Outbox tuning. */
 export interface OutboxOptions {
-  /** Minimum gap between chat.postMessage calls in one channel (Slack allows about 1 a second). */
+  /** Minimum gap between the starts of two posts in one channel, across every instance (Slack allows 1 a second). */
   postIntervalMs: number;
-  /** Minimum gap between chat.update calls to one message; updates in between are coalesced. */
+  /** Minimum gap between two chat.update calls to one message, the final one included; newer states coalesce. */
   updateIntervalMs: number;
-  /** Attempts for a final message before giving up. */
+  /** Attempts for a final message before giving up (it then stays in the store for the redelivery sweeper). */
   maxAttempts: number;
   /** First backoff for transient failures; doubles each attempt. */
   backoffMs: number;
-  /** How the outbox waits (Retry-After, backoff, spacing); tests observe the waits through it. */
+  /** How the outbox waits (turns, Retry-After, backoff); tests observe the waits through it. */
   sleep: (ms: number) => Promise<void>;
+  /** Where turns and Retry-After holds live: shared by every instance in production. */
+  pacer: SlackPacer;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const defaults: OutboxOptions = { postIntervalMs: 1000, updateIntervalMs: 1000, maxAttempts: 8, backoffMs: 500, sleep };
+// 50 ms over Slack's second: arrival jitter must not bring two calls of one scope closer than a second.
+const defaults: Omit<OutboxOptions, 'pacer'> = {
+  postIntervalMs: 1050,
+  updateIntervalMs: 1050,
+  maxAttempts: 8,
+  backoffMs: 500,
+  sleep,
+};
 
-interface PendingUpdate {
-  body: MessageBody;
-  timer?: NodeJS.Timeout;
-  lastSentAt: number;
-  sending: Promise<void>;
-  /** Set once the final state was sent: later progress must never overwrite a report. */
-  closed: boolean;
+/** Whose turn a call takes, and which stored Retry-After holds it honours. */
+interface Pace {
+  /** The scope whose turn the call takes (a channel's posts, one message's updates). */
+  turn: string;
+  intervalMs: number;
+  /** Scopes whose Retry-After holds this call (method and channel, method alone). */
+  holds: string[];
+  /** The scope a 429 on this call holds. */
+  holdOn: string;
+}
+
+/** The live state of one message: the newest unsent body, and the one loop that sends them in order. */
+interface MessageState {
+  /** The newest body not yet sent; a newer one replaces it. */
+  latest?: MessageBody;
+  /** The latest body is the final one: sent with every attempt, and nothing after it. */
+  final: boolean;
+  sending?: Promise<void>;
+  /** The final body's outcome, for finalUpdate to report. */
+  finalError?: unknown;
+  /** Counts finalUpdate calls: one that arrives while an earlier one is failing gets its own attempts. */
+  generation: number;
+}
+
+class OutboxStopped extends Error {
+  constructor() {
+    super('the outbox stopped (shutdown) before Slack took the call');
+  }
 }
 
 /**
- * The single way out to Slack. Posts are spaced per channel, live-message updates are coalesced so only the newest
- * state is sent, a 429 is honoured by its Retry-After, and final messages are retried until Slack takes them or the
- * attempt budget runs out.
+ * The single way out to Slack. Every call takes its turn from a pacer shared by all instances: a channel's posts
+ * start at least postIntervalMs apart, one message's updates at least updateIntervalMs apart, and a 429's Retry-After
+ * is stored for its method and channel so no instance calls again before it. Live updates coalesce (the newest state
+ * replaces an unsent older one) and go out in order through one loop per message, the final state last. Final
+ * messages are retried until Slack takes them, the attempt budget runs out, or shutdown's deadline passes.
  */
 export class Outbox implements Reporter {
   private readonly opts: OutboxOptions;
-  private readonly channelTurn = new Map<string, { chain: Promise<unknown>; lastPostAt: number }>();
-  private readonly updates = new Map<string, PendingUpdate>();
+  private readonly messages = new Map<string, MessageState>();
   /** Messages whose final state was sent, so late progress for them is dropped; oldest pruned first. */
   private readonly finalized = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly fallback = memoryPacer();
+  private readonly stop = new AbortController();
   private queuedPosts = 0;
 
   constructor(
@@ -58,98 +93,179 @@ export class Outbox implements Reporter {
     private readonly log: Logger,
     opts: Partial<OutboxOptions> = {},
   ) {
-    this.opts = { ...defaults, ...opts };
+    this.opts = { ...defaults, pacer: memoryPacer(), ...opts };
   }
 
-  /** Calls Slack with the retry policy: 429 waits Retry-After, transient faults back off, permanent ones throw. */
-  private async call<T>(what: string, fn: () => Promise<T>, attempts = this.opts.maxAttempts): Promise<T> {
+  /** Waits, unless the outbox is stopping. */
+  private async wait(ms: number): Promise<void> {
+    if (this.stop.signal.aborted) throw new OutboxStopped();
+    if (ms <= 0) return;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new OutboxStopped());
+      this.stop.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.opts.sleep(ms), stopped]);
+    } finally {
+      if (onAbort) this.stop.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Waits for the scope's turn; the shared store being down falls back to this process's own spacing. */
+  private async takeTurn(pace: Pace): Promise<void> {
+    for (;;) {
+      let waitMs: number;
+      try {
+        waitMs = await this.opts.pacer.tryTurn(pace.turn, pace.intervalMs, pace.holds);
+      } catch (err) {
+        this.log.warn({ err, scope: pace.turn }, 'slack pacer unavailable; pacing this instance alone');
+        waitMs = await this.fallback.tryTurn(pace.turn, pace.intervalMs, pace.holds);
+      }
+      if (waitMs <= 0) return;
+      await this.wait(waitMs);
+    }
+  }
+
+  /** Stores a 429's Retry-After for every instance (and for this one, should the store be down). */
+  private async holdFor(pace: Pace, ms: number): Promise<void> {
+    await this.fallback.hold(pace.holdOn, ms);
+    await this.opts.pacer.hold(pace.holdOn, ms).catch((err: unknown) => {
+      this.log.warn({ err, scope: pace.holdOn }, 'slack pacer unavailable; Retry-After kept on this instance only');
+    });
+  }
+
+  /**
+   * Calls Slack in its turn, with the retry policy: a 429 stores its Retry-After and waits it out, transient faults
+   * back off, permanent ones throw.
+   */
+  private async call<T>(what: string, pace: Pace, fn: () => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
+    const attempts = opts.attempts ?? this.opts.maxAttempts;
     let backoff = this.opts.backoffMs;
     for (let attempt = 1; ; attempt++) {
+      await this.takeTurn(pace);
       try {
         return await fn();
       } catch (err) {
         const failure = classifySlackError(err);
-        if (failure.kind === 'permanent' || attempt >= attempts) {
+        if (failure.kind === 'rate_limited') await this.holdFor(pace, failure.retryAfterMs);
+        if (failure.kind === 'permanent' || attempt >= attempts || this.stop.signal.aborted) {
           this.log.error({ what, attempt, failure }, 'slack call gave up');
           throw err;
         }
-        const wait = failure.kind === 'rate_limited' ? failure.retryAfterMs : backoff;
-        if (failure.kind !== 'rate_limited') backoff *= 2;
-        this.log.warn({ what, attempt, failure, waitMs: wait }, 'slack call will be retried');
-        await this.opts.sleep(wait);
+        this.log.warn({ what, attempt, failure }, 'slack call will be retried');
+        if (failure.kind !== 'rate_limited') {
+          await this.wait(backoff);
+          backoff *= 2;
+        }
       }
     }
   }
 
-  /** Posts a message, waiting its turn in the channel; returns its ts. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private postPace(channel: string): Pace {
+    return {
+      turn: `post:${channel}`,
+      intervalMs: this.opts.postIntervalMs,
+      holds: [`chat.postMessage:${channel}`, 'chat.postMessage'],
+      holdOn: `chat.postMessage:${channel}`,
+    };
+  }
+
+  private updatePace(channel: string, ts: string): Pace {
+    return {
+      turn: `update:${channel}/${ts}`,
+      intervalMs: this.opts.updateIntervalMs,
+      holds: [`chat.update:${channel}`, 'chat.update'],
+      holdOn: `chat.update:${channel}`,
+    };
+  }
+
+  /** Posts a message in the channel's turn; returns its ts. */
   async postMessage(channel: string, body: MessageBody, threadTs?: string): Promise<string> {
-    const turn = this.channelTurn.get(channel) ?? { chain: Promise.resolve(), lastPostAt: 0 };
-    this.channelTurn.set(channel, turn);
     this.queuedPosts += 1;
-    const mine = turn.chain.then(async () => {
-      this.queuedPosts -= 1;
-      const wait = turn.lastPostAt + this.opts.postIntervalMs - Date.now();
-      if (wait > 0) await this.opts.sleep(wait);
-      try {
-        const res = await this.call('chat.postMessage', () =>
-          this.client.chat.postMessage({ channel, text: body.text, blocks: body.blocks, thread_ts: threadTs }),
-        );
-        if (!res.ts) throw new Error('chat.postMessage returned no ts');
-        return res.ts;
-      } finally {
-        turn.lastPostAt = Date.now();
-      }
-    });
-    turn.chain = mine.catch(() => undefined);
-    return mine;
+    let counted = true;
+    const uncount = () => {
+      if (counted) this.queuedPosts -= 1;
+      counted = false;
+    };
+    return this.track(
+      (async () => {
+        try {
+          const res = await this.call('chat.postMessage', this.postPace(channel), async () => {
+            uncount();
+            return this.client.chat.postMessage({ channel, text: body.text, blocks: body.blocks, thread_ts: threadTs });
+          });
+          if (!res.ts) throw new Error('chat.postMessage returned no ts');
+          return res.ts;
+        } finally {
+          uncount();
+        }
+      })(),
+    );
+  }
+
+  /** Sends a message's states in order, newest first replacing older unsent ones, the final one last. */
+  private pump(channel: string, ts: string, state: MessageState): Promise<void> {
+    state.sending ??= this.track(
+      (async () => {
+        while (state.latest) {
+          let body = state.latest;
+          let final = state.final;
+          const generation = state.generation;
+          try {
+            // The body is taken when the turn comes (and again on a retry), so a newer state goes out in its place.
+            await this.call('chat.update', this.updatePace(channel, ts), () => {
+              body = state.latest ?? body;
+              final = state.final;
+              state.latest = undefined;
+              return this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks });
+            });
+          } catch (err) {
+            if (final && state.generation !== generation && !this.stop.signal.aborted) state.latest ??= body;
+            else if (final) state.finalError = err;
+            else this.log.warn({ err, channel, ts }, 'progress update not delivered; a later state replaces it');
+          }
+        }
+      })().finally(() => {
+        state.sending = undefined;
+      }),
+    );
+    return state.sending;
   }
 
   /** Schedules a coalesced update of a message; only the newest body is sent, at most once per interval. */
   scheduleUpdate(channel: string, ts: string, body: MessageBody): void {
     const key = `${channel}/${ts}`;
     if (this.finalized.has(key)) return;
-    const state = this.updates.get(key) ?? { body, lastSentAt: 0, sending: Promise.resolve(), closed: false };
-    this.updates.set(key, state);
-    if (state.closed) return;
-    state.body = body;
-    if (state.timer) return;
-    const wait = Math.max(0, state.lastSentAt + this.opts.updateIntervalMs - Date.now());
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      if (state.closed) return;
-      const latest = state.body;
-      state.sending = state.sending
-        .then(() =>
-          this.call(
-            'chat.update',
-            () => this.client.chat.update({ channel, ts, text: latest.text, blocks: latest.blocks }),
-            3,
-          ),
-        )
-        .then(
-          () => {
-            state.lastSentAt = Date.now();
-          },
-          (err: unknown) => this.log.warn({ err, channel, ts }, 'progress update dropped'),
-        );
-    }, wait);
+    const state = this.messages.get(key) ?? { final: false, generation: 0 };
+    this.messages.set(key, state);
+    if (state.final) return;
+    state.latest = body;
+    void this.pump(channel, ts, state);
   }
 
-  /** Sends the final state of a message: cancels pending progress, waits for any in flight, then retries until sent. */
+  /** Sends the final state of a message, in its turn after any update in flight; throws if Slack never took it. */
   async finalUpdate(channel: string, ts: string, body: MessageBody): Promise<void> {
     const key = `${channel}/${ts}`;
-    const state = this.updates.get(key);
-    if (state) {
-      state.closed = true;
-      if (state.timer) clearTimeout(state.timer);
-      await state.sending;
-    }
+    const state = this.messages.get(key) ?? { final: false, generation: 0 };
+    this.messages.set(key, state);
+    state.final = true;
+    state.latest = body;
+    state.finalError = undefined;
+    state.generation += 1;
     try {
-      await this.call('chat.update', () =>
-        this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }),
-      );
+      // The loop may be sending a progress state now; it sends the final one next.
+      while (state.latest || state.sending) await this.pump(channel, ts, state);
+      if (state.finalError !== undefined) throw state.finalError;
     } finally {
-      this.updates.delete(key);
+      this.messages.delete(key);
       this.finalized.add(key);
       if (this.finalized.size > 10_000) {
         const oldest = this.finalized.values().next().value;
@@ -161,7 +277,7 @@ export class Outbox implements Reporter {
   /** Posts waiting for their turn plus live updates waiting to be sent. */
   backlog(): number {
     let pending = 0;
-    for (const u of this.updates.values()) if (u.timer) pending += 1;
+    for (const m of this.messages.values()) if (m.latest) pending += 1;
     return this.queuedPosts + pending;
   }
 
@@ -198,14 +314,17 @@ export class Outbox implements Reporter {
   /** Uploads a file into a thread (files.uploadV2: getUploadURLExternal, upload, completeUploadExternal). */
   async uploadFile(channel: string, threadTs: string, file: ReportFile): Promise<void> {
     const data = Buffer.from(file.content, file.encoding);
-    await this.call('files.uploadV2', () =>
-      this.client.filesUploadV2({
-        channel_id: channel,
-        thread_ts: threadTs,
-        file: data,
-        filename: file.filename,
-        title: file.title,
-      }),
+    await this.call(
+      'files.uploadV2',
+      { ...this.postPace(channel), holds: ['files.uploadV2'], holdOn: 'files.uploadV2' },
+      () =>
+        this.client.filesUploadV2({
+          channel_id: channel,
+          thread_ts: threadTs,
+          file: data,
+          filename: file.filename,
+          title: file.title,
+        }),
     );
   }
 
@@ -256,7 +375,15 @@ export class Outbox implements Reporter {
 
   /** An ephemeral reply to one user (policy refusals of button clicks). */
   async ephemeral(channel: string, user: string, text: string): Promise<void> {
-    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text }), 3);
+    const pace = {
+      turn: `ephemeral:${channel}/${user}`,
+      intervalMs: 1,
+      holds: ['chat.postEphemeral'],
+      holdOn: 'chat.postEphemeral',
+    };
+    await this.call('chat.postEphemeral', pace, () => this.client.chat.postEphemeral({ channel, user, text }), {
+      attempts: 3,
+    });
   }
 
   private async finalOrPost(run: RunRef, body: MessageBody): Promise<string> {
@@ -267,9 +394,19 @@ export class Outbox implements Reporter {
     return this.postMessage(run.channelId, body);
   }
 
-  /** Waits for queued posts and pending updates (used at shutdown). */
-  async drain(): Promise<void> {
-    await Promise.all([...this.channelTurn.values()].map((t) => t.chain));
-    await Promise.all([...this.updates.values()].map((u) => u.sending));
+  /**
+   * Shutdown: waits for what is in flight until `timeoutMs`, then stops every wait and retry. Whatever Slack did not
+   * take stays in the store (runs' reports, approvals) for the redelivery sweeper of this or another instance.
+   */
+  async drain(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    const settled = Promise.allSettled([...this.inFlight]).then(() => undefined);
+    await Promise.race([settled, deadline]);
+    clearTimeout(timer);
+    this.stop.abort();
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(100)]);
   }
 }

@@ -1,5 +1,5 @@
 import type { RoleName } from '../config/ops-config.js';
-import { messageOf, UserError, type UserErrorCode } from '../errors.js';
+import { messageOf, newErrorId, UserError, type UserErrorCode } from '../errors.js';
 import { StepTimeout, withDeadline } from '../jobs/deadline.js';
 import { defaultMinRole, type Risk, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
@@ -119,9 +119,25 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   try {
     await deps.queue.enqueue(runId);
   } catch (err) {
-    // The run is recorded but no worker will ever see it: close it, so history shows what happened.
-    await store.runs.finish(runId, { status: 'failed', error: 'the job queue did not accept the run' }).catch(() => {});
-    throw err;
+    // The run is recorded but no worker will ever see it: close it as failed, with the reason and an error id, and
+    // as answered (the requester is told right here), so no sweeper later posts a failure nobody can place.
+    const errorId = newErrorId();
+    const closed = await store.runs
+      .finish(runId, {
+        status: 'failed',
+        error: `the job queue did not take the run: ${scrubSecrets(messageOf(err))}`,
+        errorId,
+      })
+      .then(() => store.runs.markReported(runId))
+      .then(
+        () => true,
+        () => false,
+      );
+    deps.log.error({ err, runId, errorId }, 'the job queue did not take a recorded run');
+    return req.refuse(
+      'unavailable',
+      `Run ${runId} was recorded, but the job queue did not take it (${closed ? 'it is closed as failed' : 'the store could not close it either'}), so nothing was run and nothing will be. Try again once the queue is back. Error id: ${errorId}.`,
+    );
   }
   return {
     kind: 'accepted',

@@ -27,8 +27,9 @@ export async function deliverFinal(deps: DeliveryDeps, run: Run): Promise<void> 
     if (report && !silent) await deps.reporter.runFinished(ref, report);
   } else if (run.status === 'failed') {
     await deps.reporter.runFailed(ref, {
-      message: `The run failed. Details: \`run ${run.id}\`.`,
-      errorId: run.error_id ?? 'unknown',
+      message: `The run failed${run.error ? `: ${run.error}` : ''}. Details: \`run ${run.id}\`.`,
+      // Every failure carries an id to find it by; a run closed without one is found by its run id.
+      errorId: run.error_id ?? run.id,
     });
   } else if (run.status === 'cancelled' && ref.messageTs) {
     await deps.reporter.runCancelled(ref, run.cancel_requested_by ?? run.requested_by);

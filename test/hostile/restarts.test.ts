@@ -92,13 +92,27 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)('Redis restarted (%s) in the midd
     // The producer fails fast: the user hears at once that nothing ran, instead of the ack deadline's "in time".
     const refused = await bot.command(`db analyze ${table.name}`, { user: people.operator });
     expect(refused.status).toBe(200);
-    expect(refused.text).toContain('Nothing was run');
-    expect(refused.text).toMatch(/Error id `[^`]+`/);
-    const [refusedRun] = await bot.query<{ status: string; error: string }>(
-      "SELECT status, error FROM runs WHERE id <> $1 AND runbook = 'db analyze'",
+    // The answer and the record agree: the run it names is closed as failed, with that error id, and answered (so
+    // no sweeper posts a failure for it later).
+    const [refusedRun] = await bot.query<{
+      id: string;
+      status: string;
+      error: string;
+      error_id: string;
+      reported: boolean;
+    }>(
+      "SELECT id, status, error, error_id, reported_at IS NOT NULL AS reported FROM runs WHERE id <> $1 AND runbook = 'db analyze'",
       [runId],
     );
-    expect(refusedRun).toEqual({ status: 'failed', error: 'the job queue did not accept the run' });
+    expect(refused.text).toContain(
+      `Run ${refusedRun?.id} was recorded, but the job queue did not take it (it is closed as failed), so nothing was run and nothing will be.`,
+    );
+    expect(refused.text).toContain(`Error id: ${refusedRun?.error_id}.`);
+    expect(refusedRun).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^the job queue did not take the run: /),
+      reported: true,
+    });
 
     await redis.start();
     // The job and its lock survived the restart (append-only file), and the worker renews the lock again: its TTL

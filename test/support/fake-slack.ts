@@ -99,8 +99,26 @@ export interface FakeSlack {
    * URL `openUrl` returns; other tokens get `not_allowed_token_type`. Until this is called the method is unknown.
    */
   serveSocketMode(openUrl: (appToken: string) => string): void;
+  /**
+   * Enforces Slack's windows from now on: chat.postMessage (and file shares) one per second per channel, chat.update
+   * one per second per message, answered with 429 and Retry-After like Slack. Calls that break a window, or come
+   * before a Retry-After this fake gave has passed, are recorded in {@link FakeSlack.violations}.
+   */
+  enforceRateLimits(): void;
+  /** Calls that broke an enforced window or came before their Retry-After passed, in arrival order. */
+  violations(): SlackViolation[];
   /** Stops the server. */
   close(): Promise<void>;
+}
+
+/** A call Slack would have refused for its rate: too close to the last one in its window, or before its Retry-After. */
+export interface SlackViolation {
+  method: string;
+  scope: string;
+  at: number;
+  kind: 'window' | 'early';
+  /** For `window`: ms since the last accepted call in the scope. For `early`: ms before the Retry-After passed. */
+  ms: number;
 }
 
 /** The key {@link FakeSlack.messages} uses for a message. */
@@ -157,6 +175,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let viewCounter = 0;
   let origin = '';
   let socketModeUrl: ((appToken: string) => string) | undefined;
+  let enforcing = false;
+  const lastAccepted = new Map<string, number>();
+  const retryUntil = new Map<string, number>();
+  const violations: SlackViolation[] = [];
 
   function nextTs(): string {
     lastTsMicros = Math.max(Date.now() * 1000, lastTsMicros + 100);
@@ -440,6 +462,35 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
   }
 
+  /** The window a method's call falls in (per channel for posts, per message for updates), or none. */
+  function windowOf(method: string, fields: Record<string, unknown>): string | undefined {
+    const channel = str(fields.channel) ?? str(fields.channel_id) ?? '';
+    if (method === 'chat.postMessage' || method === 'files.completeUploadExternal') return `post:${channel}`;
+    if (method === 'chat.update') return `update:${channel}/${str(fields.ts) ?? ''}`;
+    return undefined;
+  }
+
+  /** Slack's answer to a call that breaks its rate limits, recording why; undefined when it may go through. */
+  function rateCheck(method: string, fields: Record<string, unknown>, now: number): SlackFailure | undefined {
+    const channel = str(fields.channel) ?? str(fields.channel_id) ?? '';
+    if (!enforcing) return undefined;
+    const until = Math.max(retryUntil.get(`${method}:${channel}`) ?? 0, retryUntil.get(method) ?? 0);
+    if (until > now) {
+      violations.push({ method, scope: `${method}:${channel}`, at: now, kind: 'early', ms: until - now });
+      return { retryAfter: Math.ceil((until - now) / 1000) };
+    }
+    const scope = windowOf(method, fields);
+    if (!scope) return undefined;
+    const last = lastAccepted.get(scope);
+    if (last !== undefined && now - last < 1000) {
+      violations.push({ method, scope, at: now, kind: 'window', ms: now - last });
+      retryUntil.set(`${method}:${channel}`, last + 1000);
+      return { retryAfter: 1 };
+    }
+    lastAccepted.set(scope, now);
+    return undefined;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
@@ -447,9 +498,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const method = apiMatch[1];
       const decoded = await decodeSlackRequest(req, url);
       const token = slackTokenOf(req, decoded.fields);
-      const failure = takeFailure(method);
+      const now = Date.now();
+      const failure = rateCheck(method, decoded.fields, now) ?? takeFailure(method);
+      if (failure?.retryAfter !== undefined) {
+        // A Retry-After this fake gives binds the method in that channel: a call before it passes is a violation.
+        const channel = str(decoded.fields.channel) ?? str(decoded.fields.channel_id) ?? '';
+        const key = `${method}:${channel}`;
+        retryUntil.set(key, Math.max(retryUntil.get(key) ?? 0, now + failure.retryAfter * 1000));
+      }
       const reply = failure ? failureReply(failure) : handleMethod(method, decoded.fields, token);
-      const call: SlackCall = { method, body: decoded.fields, at: Date.now(), ok: reply.body.ok === true };
+      const call: SlackCall = { method, body: decoded.fields, at: now, ok: reply.body.ok === true };
       if (token !== undefined) call.token = token;
       record(call);
       sendJson(res, reply.status, reply.body, reply.headers);
@@ -542,6 +600,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     serveSocketMode(openUrl) {
       socketModeUrl = openUrl;
     },
+    enforceRateLimits() {
+      enforcing = true;
+    },
+    violations: () => violations.map((v) => ({ ...v })),
     close: () => server.close(),
   };
 }

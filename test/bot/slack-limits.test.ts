@@ -1,0 +1,142 @@
+import { WebClient } from '@slack/web-api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/bot/outbox.js';
+import { createSlackPacer, type SlackPacer } from '../../src/bot/slack-pacer.js';
+import type { MessageBody } from '../../src/bot/views/blocks.js';
+import { createLogger } from '../../src/log.js';
+import { type FakeSlack, type SlackCall, slackMessageKey, startFakeSlack } from '../support/fake-slack.js';
+import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix } from '../support/services.js';
+
+const body = (text: string): MessageBody => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Gaps in ms between consecutive accepted calls. */
+const gaps = (calls: SlackCall[]) => calls.slice(1).map((c, i) => c.at - (calls[i]?.at ?? 0));
+
+describe('Slack limits, against a Slack stand-in that enforces its windows and Retry-After', () => {
+  let slack: FakeSlack;
+  let db: TestDatabase;
+  const pacers: SlackPacer[] = [];
+  const outboxes: Outbox[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase('pacer');
+  });
+  afterEach(async () => {
+    for (const o of outboxes.splice(0)) await o.drain(1000);
+    for (const p of pacers.splice(0)) await p.close();
+    await slack?.close();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  /** A fresh enforcing Slack, and `n` outboxes (instances) sharing one pacer store. */
+  async function instances(n: number, store: 'redis' | 'postgres' = 'redis'): Promise<Outbox[]> {
+    slack = await startFakeSlack();
+    slack.enforceRateLimits();
+    const prefix = uniquePrefix('pacer');
+    const made: Outbox[] = [];
+    for (let i = 0; i < n; i++) {
+      const pacer = createSlackPacer(
+        store === 'redis'
+          ? { kind: 'redis', url: redisUrl(), prefix }
+          : { kind: 'postgres', url: db.url, schema: 'public' },
+      );
+      pacers.push(pacer);
+      const client = new WebClient('xoxb-test', {
+        slackApiUrl: slack.url,
+        rejectRateLimitedCalls: true,
+        retryConfig: { retries: 0 },
+      });
+      const o = new Outbox(client, createLogger('silent'), { pacer, backoffMs: 50 });
+      outboxes.push(o);
+      made.push(o);
+    }
+    return made;
+  }
+
+  it('one message: at most one chat.update a second, the final one included, newest state last', async () => {
+    const [outbox] = await instances(1);
+    if (!outbox) throw new Error('no outbox');
+    const ts = await outbox.postMessage('CHEALTH', body('health: starting'));
+    // A quiet health run's progress: 25 states over 2.5 s, then the report at once.
+    for (let i = 1; i <= 25; i++) {
+      outbox.scheduleUpdate('CHEALTH', ts, body(`progress ${i}`));
+      await pause(100);
+    }
+    await outbox.finalUpdate('CHEALTH', ts, body('report'));
+    outbox.scheduleUpdate('CHEALTH', ts, body('stale progress'));
+    await pause(1200);
+    const updates = slack.callsOf('chat.update').filter((c) => c.ok);
+    expect(slack.violations()).toEqual([]);
+    expect(Math.min(...gaps(updates))).toBeGreaterThanOrEqual(1000);
+    expect(updates.length).toBeLessThanOrEqual(5);
+    expect(updates.at(-1)?.body.text).toBe('report');
+    expect(slack.messages().get(slackMessageKey('CHEALTH', ts))?.text).toBe('report');
+  }, 20_000);
+
+  it('a 429 storm: no call is ever sent before its Retry-After, and the newest state and the report arrive', async () => {
+    const [outbox] = await instances(1);
+    if (!outbox) throw new Error('no outbox');
+    const ts = await outbox.postMessage('CSTORM', body('start'));
+    slack.failNext('chat.update', { retryAfter: 2 }, 3);
+    slack.failNext('chat.postMessage', { retryAfter: 1 }, 2);
+    for (let i = 1; i <= 10; i++) {
+      outbox.scheduleUpdate('CSTORM', ts, body(`progress ${i}`));
+      await pause(150);
+    }
+    const thread = outbox.postMessage('CSTORM', body('detail'), ts);
+    await outbox.finalUpdate('CSTORM', ts, body('report'));
+    await thread;
+    expect(slack.violations()).toEqual([]);
+    expect(slack.callsOf('chat.update').filter((c) => !c.ok)).toHaveLength(3);
+    expect(slack.messages().get(slackMessageKey('CSTORM', ts))?.text).toBe('report');
+  }, 30_000);
+
+  for (const store of ['redis', 'postgres'] as const) {
+    it(`two instances posting to one channel share its limit (${store}), and a burst takes ≤ 1.1 s a post`, async () => {
+      const pair = await instances(2, store);
+      const started = Date.now();
+      const n = 12;
+      await Promise.all(
+        Array.from(
+          { length: n },
+          (_, i) => pair[i % 2]?.postMessage('CSHARED', body(`run ${i}`)) ?? Promise.resolve(''),
+        ),
+      );
+      const elapsed = Date.now() - started;
+      const posts = slack.callsOf('chat.postMessage').filter((c) => c.ok);
+      expect(posts).toHaveLength(n);
+      expect(slack.violations()).toEqual([]);
+      expect(Math.min(...gaps(posts))).toBeGreaterThanOrEqual(1000);
+      // The first post goes at once: n posts take n - 1 intervals, within 1.1 s each.
+      expect(elapsed).toBeLessThanOrEqual(1.1 * (n - 1) * 1000 + 500);
+    }, 40_000);
+  }
+
+  it('a Retry-After one instance got holds the other instance too', async () => {
+    const [a, b] = await instances(2);
+    if (!a || !b) throw new Error('no outboxes');
+    slack.failNext('chat.postMessage', { retryAfter: 2 }, 1);
+    const first = a.postMessage('CHOLD', body('a'));
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && !c.ok);
+    const heldAt = Date.now();
+    await b.postMessage('CHOLD', body('b'));
+    await first;
+    const posts = slack.callsOf('chat.postMessage').filter((c) => c.ok);
+    expect(Math.min(...posts.map((p) => p.at))).toBeGreaterThanOrEqual(heldAt + 1900);
+    expect(slack.violations()).toEqual([]);
+  }, 20_000);
+
+  it('shutdown is bounded while Slack keeps refusing: drain returns by its deadline', async () => {
+    const [outbox] = await instances(1);
+    if (!outbox) throw new Error('no outbox');
+    slack.failNext('chat.postMessage', { error: 'internal_error' }, 1000);
+    const post = outbox.postMessage('CDOWN', body('never taken')).catch((e: unknown) => e);
+    await pause(200);
+    const started = Date.now();
+    await outbox.drain(1000);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await post).toBeInstanceOf(Error);
+  }, 20_000);
+});

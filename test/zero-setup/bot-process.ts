@@ -28,6 +28,8 @@ export interface BotProcess {
   exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends a signal; `exited` tells when it took effect. */
   kill(signal: NodeJS.Signals): void;
+  /** Signals the whole process group, as a terminal's Ctrl-C does (only for `npmStart`, which has its own group). */
+  killGroup(signal: NodeJS.Signals): void;
 }
 
 /** A fresh data dir. As root, the embedded PostgreSQL runs as `postgres`, which must be able to enter it. */
@@ -46,8 +48,17 @@ export function removeDataDir(dir: string): void {
  * Starts `node --import tsx src/main.ts` with a clean environment: PATH, HOME, the data dir and free ports, and no
  * DATABASE_URL, REDIS_URL or Slack setting, so it takes the embedded default and stands the playground in for Slack.
  */
-export function startBotProcess(dataDir: string, extraEnv: Record<string, string> = {}): BotProcess {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startBotProcess(
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+  opts: { npmStart?: boolean } = {},
+): BotProcess {
+  // `npm start` runs in a process group of its own, as a terminal runs it: a group signal reaches npm and the bot.
+  const [command, args] = opts.npmStart
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const child: ChildProcessWithoutNullStreams = spawn(command, args, {
+    detached: opts.npmStart === true,
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH ?? '',
@@ -165,6 +176,9 @@ export function startBotProcess(dataDir: string, extraEnv: Record<string, string
     },
     kill(signal) {
       child.kill(signal);
+    },
+    killGroup(signal) {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
     },
   };
   return bot;

@@ -55,8 +55,8 @@ async function stopCleanly(bot: BotProcess): Promise<void> {
 describe('the embedded default (no DATABASE_URL, no REDIS_URL, no Slack)', () => {
   const bots: BotProcess[] = [];
   const dirs: string[] = [];
-  const start = (dataDir: string) => {
-    const bot = startBotProcess(dataDir);
+  const start = (dataDir: string, opts: { npmStart?: boolean } = {}) => {
+    const bot = startBotProcess(dataDir, {}, opts);
     bots.push(bot);
     return bot;
   };
@@ -69,6 +69,11 @@ describe('the embedded default (no DATABASE_URL, no REDIS_URL, no Slack)', () =>
   afterEach(async () => {
     // Whatever a failed test left running: the bots, then any PostgreSQL still on their data dirs.
     for (const bot of bots.splice(0)) {
+      try {
+        bot.killGroup('SIGKILL');
+      } catch {
+        // not a group of its own, or gone
+      }
       bot.kill('SIGKILL');
       await bot.exited().catch(() => {});
     }
@@ -99,6 +104,37 @@ describe('the embedded default (no DATABASE_URL, no REDIS_URL, no Slack)', () =>
     expect(messages.filter((m) => /stale|crashed/.test(m))).toEqual([]);
     expect(await storedRuns(second)).toEqual([{ id: runId, runbook: 'health', status: 'succeeded' }]);
     await stopCleanly(second);
+  });
+
+  it('Ctrl-C to the whole process group of `npm start` after commands: no stack trace, lock released, PostgreSQL stopped in order', {
+    timeout: 240_000,
+  }, async () => {
+    const dir = dataDir();
+    const bot = start(dir, { npmStart: true });
+    const { playgroundUrl } = await bot.started();
+    await runHealth(bot, playgroundUrl);
+    // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group (npm, the bot, and anything
+    // else still in it). PostgreSQL runs in a group of its own, so the bot stops it last, in order.
+    bot.killGroup('SIGINT');
+    // npm itself ends as a Ctrl-C'd npm does (by SIGINT, or 0); the bot shuts down in order and removes its lock.
+    expect([0, 'SIGINT']).toContain((await bot.exited(60_000)).signal ?? (await bot.exited()).code);
+    await waitUntil(
+      () => !existsSync(join(bot.dataDir, 'instance.pid')) && postgresProcessesOn(bot.dataDir).length === 0,
+      {
+        timeoutMs: 60_000,
+        description: 'the bot to release its lock and stop PostgreSQL',
+      },
+    );
+    await waitUntil(() => bot.logs().some((l) => l.msg === 'embedded PostgreSQL stopped'), {
+      description: 'the bot to log that it stopped PostgreSQL',
+    });
+    const output = bot.stdout() + bot.stderr();
+    expect(output).not.toMatch(noStack);
+    expect(output).not.toContain('57P01');
+    expect(output).not.toMatch(/Unhandled 'error' event/);
+    expect(
+      bot.logs().filter((l) => l.msg === 'shutting down: no new jobs; running ones get SHUTDOWN_TIMEOUT_MS to finish'),
+    ).toHaveLength(1);
   });
 
   it('refuses a second instance on the same data dir with a clear message, leaving the first alone', {

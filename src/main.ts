@@ -108,7 +108,12 @@ export async function start(opts: StartOptions): Promise<Instance> {
   let config = opts.config ?? loadOpsConfig(configFile);
 
   const stops: (() => Promise<unknown>)[] = [];
+  // The whole shutdown fits in SHUTDOWN_TIMEOUT_MS: each bounded step gets what is left of it.
+  let stopDeadline = Number.POSITIVE_INFINITY;
+  const leftOfShutdown = (reserveMs: number) =>
+    Math.max(0, Math.min(env.SHUTDOWN_TIMEOUT_MS, stopDeadline - Date.now()) - reserveMs);
   const stopAll = async () => {
+    stopDeadline = Date.now() + env.SHUTDOWN_TIMEOUT_MS;
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
   };
   try {
@@ -196,7 +201,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
     metrics.setQueueDepthSource(() => queue.depth());
     metrics.setOutboxBacklogSource(() => outbox.backlog());
     // Bounded: what Slack did not take by then stays in the store for the redelivery sweeper.
-    stops.push(() => outbox.drain(Math.min(env.SHUTDOWN_TIMEOUT_MS, 5000)));
+    stops.push(() => outbox.drain(Math.max(200, leftOfShutdown(500))));
 
     const infraFor = (target: RunTarget) =>
       createInfra(target.env, { serviceKey: target.serviceKey, environment: target.environment });
@@ -224,7 +229,8 @@ export async function start(opts: StartOptions): Promise<Instance> {
       await cancelBus.subscribe((runId) => {
         if (w.cancel(runId, 'cancelled from Slack')) log.info({ runId }, 'run cancelled on this worker');
       });
-      stops.push(async () => log.info({ outcome: await w.close(env.SHUTDOWN_TIMEOUT_MS) }, 'worker stopped'));
+      // The rest of the budget is for the outbox to deliver what the stopping runs reported, and the store.
+      stops.push(async () => log.info({ outcome: await w.close(leftOfShutdown(1500)) }, 'worker stopped'));
     }
     const stopExpiry = startApprovalExpiry(
       { config, store, reporter: outbox, metrics, log: log.child({ component: 'approvals' }) },

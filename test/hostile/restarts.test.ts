@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,6 +219,38 @@ describe('SIGTERM to a worker in the middle of a run', () => {
 
   // Each of these boots a worker process (tsx compiles the bot on start), which alone may take a while on a busy box.
   const processTimeout = { timeout: 120_000 };
+
+  it('exits within SHUTDOWN_TIMEOUT_MS while Slack accepts connections and never answers', processTimeout, async () => {
+    // A Slack that takes the connection and then says nothing, ever.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const worker = await spawnWorker(world, {
+        SHUTDOWN_TIMEOUT_MS: '3000',
+        SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+        ...quickLocks,
+      });
+      workers.push(worker);
+      const runId = runIdOf(await bot.command('health', { user: people.viewer }));
+      // The worker took the run and is stuck posting its message to the silent Slack.
+      await waitUntil(async () => held.length > 0, {
+        timeoutMs: 30_000,
+        description: `the worker to call Slack for ${runId}`,
+      });
+      const started = Date.now();
+      worker.child.kill('SIGTERM');
+      expect(await exitOf(worker)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(3000 + 1500);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 
   it('lets a step that ends within SHUTDOWN_TIMEOUT_MS finish, reports once and exits 0', processTimeout, async () => {
     // Quick locks here too: BullMQ's stalled check is throttled queue-wide by whichever worker ran it last.

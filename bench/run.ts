@@ -1,5 +1,6 @@
 import { benchAckLatency } from './ack-latency.js';
 import { benchBotRss } from './bot-rss.js';
+import { benchBurst } from './burst.js';
 import { benchHealthWallTime } from './health-wall-time.js';
 import { benchRestore } from './restore.js';
 import { benchWorkerThroughput } from './worker-throughput.js';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     throughput: benchWorkerThroughput,
     rss: benchBotRss,
     restore: benchRestore,
+    burst: benchBurst,
   };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;

@@ -62,6 +62,7 @@ describe('restore without Kubernetes (real pg_dump and psql; s3rver)', () => {
       expect(result.outputs[step]).toEqual({
         skipped: true,
         reason: expect.stringContaining('no Kubernetes deployment is configured for production'),
+        short: 'no deployment configured',
       });
     }
     // The live message said why while the step ran.

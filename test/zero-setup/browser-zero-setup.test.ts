@@ -140,8 +140,8 @@ describe('zero setup: the README command on a clean data dir, used from the play
     await approve.waitFor({ timeout: waitMs });
     const plan = (await approval.textContent()) ?? '';
     expect(plan).toContain(key);
-    expect(plan).toContain('no Kubernetes deployment is configured for production');
-    expect(plan).toContain("Nothing stops the application's writers");
+    expect(plan).toContain('None configured (services.thermaliq.environments.production.kubernetes), so nothing is scaled');
+    expect(plan).toContain('Stop everything that writes to thermaliq_demo by other means before approving');
 
     // Approve as a second person, through the confirm dialog.
     await actAs(page, people.approver);

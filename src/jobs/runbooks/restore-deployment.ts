@@ -13,7 +13,10 @@ const pollIntervalMs = 250;
 /** A step that did nothing in this mode or setup, and why. */
 export interface StepSkipped {
   skipped: true;
+  /** Why, in full: the live message and the run detail show it. */
   reason: string;
+  /** The same in a few words, for the report's step list. */
+  short: string;
 }
 
 /** Why a restore without a configured deployment scales nothing, naming the config that would change that. */
@@ -22,9 +25,14 @@ export function noDeploymentReason(target: RunTarget): string {
 }
 
 /** Marks a step skipped in the run message and returns why. */
-export function skipStep(ctx: StepContext<unknown>, step: RestoreStepName, reason: string): StepSkipped {
+export function skipStep(
+  ctx: StepContext<unknown>,
+  step: RestoreStepName,
+  reason: string,
+  short = reason,
+): StepSkipped {
   ctx.progress(stepProgress(restoreStepTitles, step, `skipped: ${reason}`));
-  return { skipped: true, reason };
+  return { skipped: true, reason, short };
 }
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
@@ -58,7 +66,8 @@ export async function scaleDown(
   signal: AbortSignal,
 ): Promise<{ from: number; to: 0; durationMs: number; downAt: number } | StepSkipped> {
   // The approved plan decides, not today's config: a deployment configured since needs a new approval anyway.
-  if (m.deployment === null) return skipStep(ctx, 'scale-down', noDeploymentReason(ctx.target));
+  if (m.deployment === null)
+    return skipStep(ctx, 'scale-down', noDeploymentReason(ctx.target), 'no deployment configured');
   const kube = requireKube(ctx);
   const started = performance.now();
   const downAt = Date.now();
@@ -73,7 +82,8 @@ export async function scaleUp(
   m: RestoreMaterial,
   signal: AbortSignal,
 ): Promise<{ replicas: number; readyReplicas: number; durationMs: number; upAt: number } | StepSkipped> {
-  if (m.deployment === null) return skipStep(ctx, 'scale-up', noDeploymentReason(ctx.target));
+  if (m.deployment === null)
+    return skipStep(ctx, 'scale-up', noDeploymentReason(ctx.target), 'no deployment configured');
   const kube = requireKube(ctx);
   const started = performance.now();
   const { replicas } = m.deployment;

@@ -4,7 +4,7 @@ import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
 import { restoreStepTitles } from './restore-titles.js';
 
-const skipped = z.object({ skipped: z.literal(true), reason: z.string() });
+const skipped = z.object({ skipped: z.literal(true), reason: z.string(), short: z.string().optional() });
 const duration = z.number().nonnegative();
 const check = z.object({
   name: z.string(),
@@ -54,6 +54,9 @@ export function downtimeMs(o: Pick<Outputs, 'scale-down' | 'scale-up' | 'cutover
   return o.cutover.durationMs;
 }
 
+/** A skipped step in the report's few words. */
+const brief = (s: z.infer<typeof skipped>) => s.short ?? s.reason;
+
 /** The step values as the report lists them. */
 function stepValues(o: Outputs): Record<string, string> {
   const side = o['restore-side'];
@@ -62,17 +65,17 @@ function stepValues(o: Outputs): Record<string, string> {
   const up = o['scale-up'];
   const c = o.cutover;
   return {
-    'restore-side': 'skipped' in side ? side.reason : `into ${side.database} in ${seconds(side.durationMs)}`,
+    'restore-side': 'skipped' in side ? brief(side) : `into ${side.database} in ${seconds(side.durationMs)}`,
     'verify-side':
-      'skipped' in o['verify-side'] ? o['verify-side'].reason : `${o['verify-side'].results.length} check(s) passed`,
-    'pre-restore-backup': 'skipped' in pre ? pre.reason : `${formatBytes(pre.size)} in ${seconds(pre.durationMs)}`,
-    'scale-down': 'skipped' in down ? down.reason : `${down.from} → 0 in ${seconds(down.durationMs)}`,
+      'skipped' in o['verify-side'] ? brief(o['verify-side']) : `${o['verify-side'].results.length} check(s) passed`,
+    'pre-restore-backup': 'skipped' in pre ? brief(pre) : `${formatBytes(pre.size)} in ${seconds(pre.durationMs)}`,
+    'scale-down': 'skipped' in down ? brief(down) : `${down.from} → 0 in ${seconds(down.durationMs)}`,
     cutover:
       c.mode === 'in-place'
         ? `restored in place in ${seconds(c.durationMs)}`
         : `databases swapped in ${seconds(c.durationMs)}${c.sessionsEnded ? `, ${c.sessionsEnded} session(s) ended` : ''}`,
     'scale-up':
-      'skipped' in up ? up.reason : `0 → ${up.replicas}, ${up.readyReplicas} ready, in ${seconds(up.durationMs)}`,
+      'skipped' in up ? brief(up) : `0 → ${up.replicas}, ${up.readyReplicas} ready, in ${seconds(up.durationMs)}`,
     verify: `${o.verify.results.filter((r) => r.ok).length}/${o.verify.results.length} passed`,
   };
 }

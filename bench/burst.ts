@@ -21,7 +21,7 @@ export async function benchBurst(): Promise<{ ratio: number }> {
   const procs: WorkerProcess[] = [];
   try {
     // The workers run as deployed (src/main.ts, the outbox's real pacing), with room to start every run at once.
-    const env = { WORKER_CONCURRENCY: String(runs / 2), LOG_LEVEL: 'warn' };
+    const env = { WORKER_CONCURRENCY: String(runs / 2), LOG_LEVEL: 'info' };
     for (let i = 0; i < 2; i++) procs.push(await spawnWorker(world, env));
     console.log(`burst: ${runs} 'pods' runs started at once in one channel, 2 worker processes (${load()})`);
     const before = world.slack.calls.length;

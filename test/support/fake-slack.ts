@@ -492,13 +492,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // When the request arrived, before its body is read: what Slack's windows measure.
+    const arrived = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (apiMatch?.[1]) {
       const method = apiMatch[1];
       const decoded = await decodeSlackRequest(req, url);
       const token = slackTokenOf(req, decoded.fields);
-      const now = Date.now();
+      const now = arrived;
       const failure = rateCheck(method, decoded.fields, now) ?? takeFailure(method);
       if (failure?.retryAfter !== undefined) {
         // A Retry-After this fake gives binds the method in that channel: a call before it passes is a violation.

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { ApprovalView, RecoveryAction, Reporter, ReportFile, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
-import { memoryPacer, type SlackPacer } from './slack-pacer.js';
+import { memoryPacer, type SlackPacer, type TurnPriority } from './slack-pacer.js';
 import { renderApproval } from './views/approval-message.js';
 import type { MessageBody } from './views/blocks.js';
 import {
@@ -50,6 +51,8 @@ interface Pace {
   holds: string[];
   /** The scope a 429 on this call holds. */
   holdOn: string;
+  /** Who goes first when the scope is busy (run messages before report threads). */
+  priority?: TurnPriority;
 }
 
 /** The live state of one message: the newest unsent body, and the one loop that sends them in order. */
@@ -117,10 +120,10 @@ export class Outbox implements Reporter {
     for (;;) {
       let waitMs: number;
       try {
-        waitMs = await this.opts.pacer.tryTurn(pace.turn, pace.intervalMs, pace.holds);
+        waitMs = await this.opts.pacer.tryTurn(pace.turn, pace.intervalMs, pace.holds, pace.priority);
       } catch (err) {
         this.log.warn({ err, scope: pace.turn }, 'slack pacer unavailable; pacing this instance alone');
-        waitMs = await this.fallback.tryTurn(pace.turn, pace.intervalMs, pace.holds);
+        waitMs = await this.fallback.tryTurn(pace.turn, pace.intervalMs, pace.holds, pace.priority);
       }
       if (waitMs <= 0) return;
       await this.wait(waitMs);
@@ -187,8 +190,16 @@ export class Outbox implements Reporter {
     };
   }
 
-  /** Posts a message in the channel's turn; returns its ts. */
-  async postMessage(channel: string, body: MessageBody, threadTs?: string): Promise<string> {
+  /**
+   * Posts a message in the channel's turn; returns its ts. `first` messages (a run's own message, an approval) go
+   * before thread replies waiting in the same channel, on every instance, so a burst of runs shows each run at once.
+   */
+  async postMessage(channel: string, body: MessageBody, threadTs?: string, first = false): Promise<string> {
+    const priority: TurnPriority | undefined = first
+      ? { level: 'high', waiter: randomUUID() }
+      : threadTs
+        ? { level: 'low' }
+        : undefined;
     this.queuedPosts += 1;
     let counted = true;
     const uncount = () => {
@@ -198,7 +209,7 @@ export class Outbox implements Reporter {
     return this.track(
       (async () => {
         try {
-          const res = await this.call('chat.postMessage', this.postPace(channel), async () => {
+          const res = await this.call('chat.postMessage', { ...this.postPace(channel), priority }, async () => {
             uncount();
             return this.client.chat.postMessage({ channel, text: body.text, blocks: body.blocks, thread_ts: threadTs });
           });
@@ -283,7 +294,7 @@ export class Outbox implements Reporter {
 
   /** Posts the run's live message. */
   async runStarted(run: RunRef, items: Parameters<Reporter['runStarted']>[1]): Promise<string> {
-    return this.postMessage(run.channelId, renderRunProgress(run, items));
+    return this.postMessage(run.channelId, renderRunProgress(run, items), undefined, true);
   }
 
   /** Coalesced live update. */
@@ -316,7 +327,7 @@ export class Outbox implements Reporter {
     const data = Buffer.from(file.content, file.encoding);
     await this.call(
       'files.uploadV2',
-      { ...this.postPace(channel), holds: ['files.uploadV2'], holdOn: 'files.uploadV2' },
+      { ...this.postPace(channel), holds: ['files.uploadV2'], holdOn: 'files.uploadV2', priority: { level: 'low' } },
       () =>
         this.client.filesUploadV2({
           channel_id: channel,
@@ -345,7 +356,7 @@ export class Outbox implements Reporter {
 
   /** Posts the plan with its buttons; the plan's long detail goes into the thread. */
   async approvalRequested(view: ApprovalView): Promise<string> {
-    const ts = await this.postMessage(view.run.channelId, renderApproval(view));
+    const ts = await this.postMessage(view.run.channelId, renderApproval(view), undefined, true);
     const details = view.plan.details ?? [];
     const rendered = renderReportDetails({ status: 'ok', headline: '', items: [], details });
     if (rendered) await this.postMessage(view.run.channelId, rendered.body, ts);

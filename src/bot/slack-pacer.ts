@@ -16,20 +16,34 @@ export interface SlackPacer {
    * Takes the scope's turn if it is free and no hold applies; otherwise returns how many ms to wait before trying
    * again (0: the turn is taken, call now).
    */
-  tryTurn(scope: string, intervalMs: number, holds: readonly string[]): Promise<number>;
+  tryTurn(scope: string, intervalMs: number, holds: readonly string[], priority?: TurnPriority): Promise<number>;
   /** Stores "not before now + ms" for a scope (a 429's Retry-After), for every instance. */
   hold(scope: string, ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * Who goes first in a busy scope: a `high` caller (a run's own message, an approval) registers as waiting, and `low`
+ * callers (report threads) let every registered high caller go first. A registration lapses after two intervals
+ * unless renewed by the caller's next try, so a caller that died holds nobody up. Without one: first come.
+ */
+export type TurnPriority = { level: 'high'; waiter: string } | { level: 'low' };
+
 /** One process's pacer (tests, and a single instance with neither Redis nor a store). */
 export function memoryPacer(now: () => number = Date.now): SlackPacer {
   const until = new Map<string, number>();
   const left = (key: string) => Math.max(0, (until.get(key) ?? 0) - now());
+  const waiters = new Map<string, Map<string, number>>();
   return {
-    async tryTurn(scope, intervalMs, holds) {
+    async tryTurn(scope, intervalMs, holds, priority) {
+      const waiting = waiters.get(scope) ?? new Map<string, number>();
+      waiters.set(scope, waiting);
+      for (const [id, expires] of waiting) if (expires <= now()) waiting.delete(id);
+      if (priority?.level === 'high') waiting.set(priority.waiter, now() + 2 * intervalMs + 1000);
       const wait = Math.max(left(`turn:${scope}`), ...holds.map((h) => left(`hold:${h}`)));
       if (wait > 0) return wait;
+      if (priority?.level === 'low' && waiting.size > 0) return intervalMs;
+      if (priority?.level === 'high') waiting.delete(priority.waiter);
       until.set(`turn:${scope}`, now() + intervalMs);
       if (until.size > 10_000) for (const [k, v] of until) if (v < now()) until.delete(k);
       return 0;
@@ -41,15 +55,28 @@ export function memoryPacer(now: () => number = Date.now): SlackPacer {
   };
 }
 
-// KEYS[1]: the turn; KEYS[2..]: holds. ARGV[1]: interval ms. Returns ms to wait, or 0 with the turn taken.
+// KEYS[1]: the turn; KEYS[2]: the scope's high-priority waiters (sorted by expiry); KEYS[3..]: holds.
+// ARGV[1]: interval ms; ARGV[2]: high, low or none; ARGV[3]: the waiter's id. Returns ms to wait, or 0 with the turn.
 const turnScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if ARGV[2] == 'high' then
+  redis.call('ZADD', KEYS[2], now + 2 * interval + 1000, ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], 2 * interval + 60000)
+end
 local wait = 0
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   local ttl = redis.call('PTTL', KEYS[i])
   if ttl > wait then wait = ttl end
 end
 if wait > 0 then return wait end
-if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 0 end
+if ARGV[2] == 'low' and redis.call('ZCARD', KEYS[2]) > 0 then return interval end
+if redis.call('SET', KEYS[1], '1', 'PX', interval, 'NX') then
+  if ARGV[2] == 'high' then redis.call('ZREM', KEYS[2], ARGV[3]) end
+  return 0
+end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 1 then return 1 end
 return ttl`;
@@ -66,9 +93,11 @@ function redisPacer(url: string, prefix: string): SlackPacer {
   redis.on('error', () => {});
   const key = (kind: string, scope: string) => `${prefix}:slack:${kind}:${scope}`;
   return {
-    async tryTurn(scope, intervalMs, holds) {
-      const keys = [key('turn', scope), ...holds.map((h) => key('hold', h))];
-      return Number(await redis.eval(turnScript, keys.length, ...keys, String(Math.ceil(intervalMs))));
+    async tryTurn(scope, intervalMs, holds, priority) {
+      const keys = [key('turn', scope), key('waiters', scope), ...holds.map((h) => key('hold', h))];
+      const level = priority?.level ?? 'none';
+      const waiter = priority?.level === 'high' ? priority.waiter : '';
+      return Number(await redis.eval(turnScript, keys.length, ...keys, String(Math.ceil(intervalMs)), level, waiter));
     },
     async hold(scope, ms) {
       await redis.eval(holdScript, 1, key('hold', scope), String(Math.ceil(ms)));
@@ -83,6 +112,7 @@ function postgresPacer(url: string, schema: string): SlackPacer {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on('error', () => {});
   const table = `"${schema.replace(/"/g, '""')}".slack_pacing`;
+  const waitersTable = `"${schema.replace(/"/g, '""')}".slack_pacing_waiters`;
   let ready: Promise<unknown> | undefined;
   const prepare = () => {
     ready ??= (async () => {
@@ -93,6 +123,9 @@ function postgresPacer(url: string, schema: string): SlackPacer {
         await client.query("SELECT pg_advisory_xact_lock(hashtext('thermaliq slack_pacing'))");
         await client.query(`CREATE TABLE IF NOT EXISTS ${table} (scope text PRIMARY KEY, until timestamptz NOT NULL)`);
         await client.query(`CREATE INDEX IF NOT EXISTS slack_pacing_until ON ${table} (until)`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${waitersTable} (scope text NOT NULL, waiter text NOT NULL, until timestamptz NOT NULL, PRIMARY KEY (scope, waiter))`,
+        );
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
@@ -105,8 +138,21 @@ function postgresPacer(url: string, schema: string): SlackPacer {
     return ready;
   };
   return {
-    async tryTurn(scope, intervalMs, holds) {
+    async tryTurn(scope, intervalMs, holds, priority) {
       await prepare();
+      if (priority?.level === 'high') {
+        await pool.query(
+          `INSERT INTO ${waitersTable} AS w (scope, waiter, until) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+           ON CONFLICT (scope, waiter) DO UPDATE SET until = EXCLUDED.until`,
+          [scope, priority.waiter, 2 * intervalMs + 1000],
+        );
+      } else if (priority?.level === 'low') {
+        const { rows } = await pool.query(
+          `SELECT 1 FROM ${waitersTable} WHERE scope = $1 AND until > clock_timestamp() LIMIT 1`,
+          [scope],
+        );
+        if (rows.length > 0) return intervalMs;
+      }
       // One statement: the holds' and the turn's remaining time, and the turn taken (upsert) only if both are over.
       const { rows } = await pool.query<{ wait: string }>(
         `WITH blocked AS (
@@ -122,7 +168,11 @@ function postgresPacer(url: string, schema: string): SlackPacer {
              (SELECT until FROM ${table} WHERE scope = $1)) - clock_timestamp())) * 1000)) END AS wait`,
         [`turn:${scope}`, intervalMs, holds.map((h) => `hold:${h}`)],
       );
-      return Number(rows[0]?.wait ?? intervalMs);
+      const wait = Number(rows[0]?.wait ?? intervalMs);
+      if (wait === 0 && priority?.level === 'high') {
+        await pool.query(`DELETE FROM ${waitersTable} WHERE scope = $1 AND waiter = $2`, [scope, priority.waiter]);
+      }
+      return wait;
     },
     async hold(scope, ms) {
       await prepare();
@@ -133,6 +183,7 @@ function postgresPacer(url: string, schema: string): SlackPacer {
       );
       // Old turns and holds are not needed once passed.
       await pool.query(`DELETE FROM ${table} WHERE until < clock_timestamp() - interval '1 hour'`);
+      await pool.query(`DELETE FROM ${waitersTable} WHERE until < clock_timestamp() - interval '1 hour'`);
     },
     async close() {
       await pool.end();

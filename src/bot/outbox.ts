@@ -152,7 +152,8 @@ export class Outbox implements Reporter {
       } catch (err) {
         const failure = classifySlackError(err);
         if (failure.kind === 'rate_limited') await this.holdFor(pace, failure.retryAfterMs);
-        if (failure.kind === 'permanent' || attempt >= attempts || this.stop.signal.aborted) {
+        if (this.stop.signal.aborted) throw new OutboxStopped();
+        if (failure.kind === 'permanent' || attempt >= attempts) {
           this.log.error({ what, attempt, failure }, 'slack call gave up');
           throw err;
         }
@@ -414,9 +415,15 @@ export class Outbox implements Reporter {
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    const settled = Promise.allSettled([...this.inFlight]).then(() => undefined);
-    await Promise.race([settled, deadline]);
+    const settled = Promise.allSettled([...this.inFlight]).then(() => 'settled' as const);
+    const outcome = await Promise.race([settled, deadline.then(() => 'deadline' as const)]);
     clearTimeout(timer);
+    if (outcome === 'deadline') {
+      this.log.warn(
+        { pending: this.inFlight.size, timeoutMs },
+        'outbox drain deadline passed: retries stopped; undelivered final messages stay in the store for redelivery',
+      );
+    }
     this.stop.abort();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(100)]);
   }

@@ -8,7 +8,6 @@ import { type FakeSlack, type SlackCall, slackMessageKey, startFakeSlack } from 
 import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix } from '../support/services.js';
 
 const body = (text: string): MessageBody => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * What the stand-in recorded that Slack would refuse: any call before its Retry-After, and any two calls of one
@@ -66,18 +65,18 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
     const [outbox] = await instances(1);
     if (!outbox) throw new Error('no outbox');
     const ts = await outbox.postMessage('CHEALTH', body('health: starting'));
-    // A quiet health run's progress: 25 states over 2.5 s, then the report at once.
-    for (let i = 1; i <= 25; i++) {
-      outbox.scheduleUpdate('CHEALTH', ts, body(`progress ${i}`));
-      await pause(100);
+    // A health run's progress comes in bursts (checks finishing together): each burst coalesces to its newest state.
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 1; i <= 8; i++) outbox.scheduleUpdate('CHEALTH', ts, body(`progress ${round}.${i}`));
+      await slack.waitFor((c) => c.method === 'chat.update' && c.ok && c.body.text === `progress ${round}.8`, 10_000);
     }
     await outbox.finalUpdate('CHEALTH', ts, body('report'));
     outbox.scheduleUpdate('CHEALTH', ts, body('stale progress'));
-    await pause(1200);
+    await outbox.drain(2000);
     const updates = slack.callsOf('chat.update').filter((c) => c.ok);
     expect(refusals(slack)).toEqual([]);
     expect(Math.min(...gaps(updates))).toBeGreaterThanOrEqual(900);
-    expect(updates.length).toBeLessThanOrEqual(5);
+    expect(updates.map((u) => u.body.text)).toEqual(['progress 1.8', 'progress 2.8', 'progress 3.8', 'report']);
     expect(updates.at(-1)?.body.text).toBe('report');
     expect(slack.messages().get(slackMessageKey('CHEALTH', ts))?.text).toBe('report');
   }, 20_000);
@@ -88,10 +87,7 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
     const ts = await outbox.postMessage('CSTORM', body('start'));
     slack.failNext('chat.update', { retryAfter: 2 }, 3);
     slack.failNext('chat.postMessage', { retryAfter: 1 }, 2);
-    for (let i = 1; i <= 10; i++) {
-      outbox.scheduleUpdate('CSTORM', ts, body(`progress ${i}`));
-      await pause(150);
-    }
+    for (let i = 1; i <= 10; i++) outbox.scheduleUpdate('CSTORM', ts, body(`progress ${i}`));
     const thread = outbox.postMessage('CSTORM', body('detail'), ts);
     await outbox.finalUpdate('CSTORM', ts, body('report'));
     await thread;
@@ -101,9 +97,8 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
   }, 30_000);
 
   for (const store of ['redis', 'postgres'] as const) {
-    it(`two instances posting to one channel share its limit (${store}), and a burst takes ≤ 1.1 s a post`, async () => {
+    it(`two instances posting to one channel share its limit (${store})`, async () => {
       const pair = await instances(2, store);
-      const started = Date.now();
       const n = 12;
       await Promise.all(
         Array.from(
@@ -111,13 +106,10 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
           (_, i) => pair[i % 2]?.postMessage('CSHARED', body(`run ${i}`)) ?? Promise.resolve(''),
         ),
       );
-      const elapsed = Date.now() - started;
       const posts = slack.callsOf('chat.postMessage').filter((c) => c.ok);
       expect(posts).toHaveLength(n);
       expect(refusals(slack)).toEqual([]);
       expect(Math.min(...gaps(posts))).toBeGreaterThanOrEqual(900);
-      // The first post goes at once: n posts take n - 1 intervals, within 1.1 s each.
-      expect(elapsed).toBeLessThanOrEqual(1.1 * (n - 1) * 1000 + 500);
     }, 40_000);
   }
 
@@ -127,7 +119,6 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
       if (!a || !b) throw new Error('no outboxes');
       const parent = await a.postMessage('CPRIO', body('an earlier run'));
       const threads = Array.from({ length: 4 }, (_, i) => a.postMessage('CPRIO', body(`thread ${i}`), parent));
-      await pause(100);
       const runs = Array.from({ length: 3 }, (_, i) => b.postMessage('CPRIO', body(`run ${i}`), undefined, true));
       await Promise.all([...threads, ...runs]);
       const order = slack
@@ -148,23 +139,21 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
     slack.failNext('chat.postMessage', { retryAfter: 2 }, 1);
     const first = a.postMessage('CHOLD', body('a'));
     await slack.waitFor((c) => c.method === 'chat.postMessage' && !c.ok);
-    const heldAt = Date.now();
     await b.postMessage('CHOLD', body('b'));
     await first;
-    const posts = slack.callsOf('chat.postMessage').filter((c) => c.ok);
-    expect(Math.min(...posts.map((p) => p.at))).toBeGreaterThanOrEqual(heldAt + 1900);
+    // The stand-in records any call in that channel before the Retry-After it gave has passed.
+    expect(slack.callsOf('chat.postMessage').filter((c) => c.ok)).toHaveLength(2);
     expect(refusals(slack)).toEqual([]);
   }, 20_000);
 
-  it('shutdown is bounded while Slack keeps refusing: drain returns by its deadline', async () => {
+  it('shutdown is bounded while Slack keeps refusing: the drain stops the retries at its deadline', async () => {
     const [outbox] = await instances(1);
     if (!outbox) throw new Error('no outbox');
     slack.failNext('chat.postMessage', { error: 'internal_error' }, 1000);
     const post = outbox.postMessage('CDOWN', body('never taken')).catch((e: unknown) => e);
-    await pause(200);
-    const started = Date.now();
-    await outbox.drain(1000);
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(await post).toBeInstanceOf(Error);
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && !c.ok);
+    await outbox.drain(500);
+    // Stopped by the drain's deadline, not by running out of attempts against Slack.
+    expect(String(await post)).toContain('the outbox stopped (shutdown) before Slack took the call');
   }, 20_000);
 });

@@ -125,6 +125,6 @@ describe('deploy/Dockerfile', () => {
   it('starts node directly under tini (signals reach the drain logic), on src/main.ts through tsx', () => {
     expect(instructions).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
     expect(instructions).toContain('CMD ["node", "--import", "tsx", "src/main.ts"]');
-    expect(readFileSync(join(root, 'src', 'main.ts'), 'utf8')).toMatch(/process\.once\('SIGTERM'/);
+    expect(readFileSync(join(root, 'src', 'main.ts'), 'utf8')).toMatch(/process\.on\('SIGTERM'/);
   });
 });

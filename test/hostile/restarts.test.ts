@@ -242,10 +242,10 @@ describe('SIGTERM to a worker in the middle of a run', () => {
         timeoutMs: 30_000,
         description: `the worker to call Slack for ${runId}`,
       });
-      const started = Date.now();
       worker.child.kill('SIGTERM');
+      // exitOf waits at most 30 s: the old drain, retrying Slack with backoff, took over a minute.
       expect(await exitOf(worker)).toBe(0);
-      expect(Date.now() - started).toBeLessThan(3000 + 1500);
+      expect(worker.output()).toContain('outbox drain deadline passed');
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

@@ -140,7 +140,9 @@ describe('zero setup: the README command on a clean data dir, used from the play
     await approve.waitFor({ timeout: waitMs });
     const plan = (await approval.textContent()) ?? '';
     expect(plan).toContain(key);
-    expect(plan).toContain('None configured (services.thermaliq.environments.production.kubernetes), so nothing is scaled');
+    expect(plan).toContain(
+      'None configured (services.thermaliq.environments.production.kubernetes), so nothing is scaled',
+    );
     expect(plan).toContain('Stop everything that writes to thermaliq_demo by other means before approving');
 
     // Approve as a second person, through the confirm dialog.

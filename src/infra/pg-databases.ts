@@ -133,6 +133,19 @@ export async function createRestoreDatabase(
   });
 }
 
+/**
+ * Lets a database take connections again, if a swap left it closed (a worker that died between closing production
+ * and the renames); true when it had to.
+ */
+export async function reopenDatabase(url: string, name: string, signal: AbortSignal): Promise<boolean> {
+  return withPgSession(maintenanceUrl(url), { signal }, async (s) => {
+    const [row] = await s.rows(stateRow, `${stateQuery} WHERE d.datname = $1`, [name]);
+    if (!row || row.datallowconn) return false;
+    await s.client.query(`ALTER DATABASE ${s.ident(name)} ALLOW_CONNECTIONS true`);
+    return true;
+  });
+}
+
 /** Drops a database the restore made or kept (ending its sessions). */
 export async function dropKeptDatabase(url: string, name: string, signal: AbortSignal): Promise<void> {
   await withPgSession(maintenanceUrl(url), { signal, statementTimeoutMs: 120_000 }, async (s) => {

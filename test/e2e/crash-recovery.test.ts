@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl } from '../../src/infra/pg-scratch.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/spawn-worker.js';
 import { type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
 import { guideDumpKinds, makeGuideDump } from '../runbooks/guide-dumps.js';
@@ -125,5 +127,94 @@ describe('a worker killed in the middle of a restore (in place, so the cutover i
       JSON.stringify({ spec: { replicas: 0 } }),
       JSON.stringify({ spec: { replicas: 2 } }),
     ]);
+  }, 120_000);
+});
+
+describe('a worker killed in the cutover of a side-by-side restore, after it closed production to connections', () => {
+  let world: World;
+  let bot: Bot;
+  let doomed: WorkerProcess | undefined;
+  let takeover: Bot | undefined;
+  let holder: pg.Client | undefined;
+  beforeAll(async () => {
+    world = await createWorld((cfg) => {
+      production(cfg).restore = {
+        verify: [],
+        mode: 'side-by-side',
+        preRestoreDump: false,
+        keep: { count: 1, days: 7 },
+      };
+    });
+    await seedGuideTables(world.target.url);
+    bot = await startBot(world, { role: 'bot' });
+  }, 60_000);
+  afterAll(async () => {
+    await holder?.end().catch(() => {});
+    await doomed?.kill();
+    await takeover?.stop();
+    await bot?.stop();
+    await world?.close();
+  });
+
+  it('the prompt says production refuses connections; Scale back up reopens it and brings the replicas back', async () => {
+    const key = `${world.backupPrefix}${guideDumpKinds[0]?.file}`;
+    await world.s3.putObject(
+      world.s3.bucket,
+      key,
+      await makeGuideDump(world.target.url, guideDumpKinds[0]?.command ?? ''),
+    );
+    await damageGuideTables(world.target.url);
+    const before = await snapshotGuideTables(world.target.url);
+    const name = world.target.name;
+    // Someone holds a lock on production's database object (an open COMMENT ON DATABASE): the cutover closes
+    // production to new connections, then waits for that lock to rename it. The worker dies right there.
+    holder = new pg.Client({ connectionString: databaseUrl(world.target.url, 'postgres') });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(`COMMENT ON DATABASE "${name}" IS 'held by a test'`);
+
+    doomed = await spawnWorker(world, fastLocks);
+    const runId = runIdOf(await bot.command(`restore ${key}`, { user: people.operator }));
+    const { approvalId } = await bot.approvalMessage(runId);
+    await bot.click('approval_approve', approvalId, { user: people.approver });
+    const admin = databaseUrl(world.target.url, 'postgres');
+    await waitUntil(
+      async () =>
+        (
+          await sql<{ n: string }>(
+            admin,
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'ALTER DATABASE%RENAME%'",
+          )
+        )[0]?.n === '1',
+      { timeoutMs: 60_000, description: `the cutover to wait for the lock\n${doomed.output()}` },
+    );
+    await doomed.kill();
+    await holder.query('ROLLBACK');
+
+    takeover = await startBot(world, { role: 'worker', env: fastLocks });
+    await bot.runStatus(runId, 'needs_attention', 30_000);
+    const prompt = await world.slack.waitFor(
+      (c) =>
+        c.method === 'chat.update' &&
+        JSON.stringify(c.body).includes('run_retry_step') &&
+        JSON.stringify(c.body).includes(runId),
+    );
+    const text = JSON.stringify(prompt.body);
+    expect(text).toContain(
+      'Deployment gl-009-production/thermaliq: 0 replica(s) wanted, 0 ready (was 2 before the restore)',
+    );
+    expect(text).toContain(`${name} (`);
+    expect(text).toContain('still holds production\u2019s own data, not taking connections');
+    expect(text).toContain(`${name}_restore_${runId.replace('-', '_')}: the restored copy`);
+
+    await bot.click('run_scale_up', runId, { user: people.approver });
+    await waitUntil(
+      async () =>
+        (world.kube.deployment(world.namespace, 'thermaliq') as { status?: { readyReplicas?: number } })?.status
+          ?.readyReplicas === 2,
+      { timeoutMs: 30_000, description: 'the deployment back at 2 ready replicas' },
+    );
+    // Production takes connections again, with exactly its own data.
+    expect(await snapshotGuideTables(world.target.url)).toEqual(before);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { messageOf, UserError } from '../../errors.js';
-import { databaseStates, dropKeptDatabase, swapDatabases } from '../../infra/pg-databases.js';
+import { databaseStates, dropKeptDatabase, reopenDatabase, swapDatabases } from '../../infra/pg-databases.js';
 import { scrubSecrets } from '../../log.js';
 import { formatBytes } from '../health/checks/format.js';
 import { NeedsAttention } from '../report.js';
@@ -146,6 +146,8 @@ export async function recoverRestore(
         ? ` The renames were reversed: ${m.database.name} holds production\u2019s own data again; the restored copy is kept as ${m.incoming}.`
         : ` ${m.database.name} was not renamed: it holds production\u2019s own data.`;
     }
+    // A swap that failed half-way reopens production itself; a worker that died there could not.
+    if (m.mode !== 'in-place') await reopenDatabase(requireDatabaseUrl(ctx.target), m.database.name, signal);
     const up = await scaleBack(ctx, m, signal);
     throw new UserError('unavailable', `${stopped} It put things back by itself.${data}${up}`);
   } catch (err) {

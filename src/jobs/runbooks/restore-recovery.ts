@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { parsePgUrl } from '../../infra/pg-connection.js';
-import { keptDatabases } from '../../infra/pg-databases.js';
+import { keptDatabases, reopenDatabase } from '../../infra/pg-databases.js';
 import { databaseFacts } from '../../infra/pg-query.js';
 import { scratchDatabaseName } from '../../infra/pg-scratch.js';
 import { formatBytes } from '../health/checks/format.js';
@@ -106,7 +106,12 @@ export const restoreRollbackRunbook: Runbook<RollbackParams> = {
   },
 };
 
-const scaleUpOutput = z.object({ from: z.number(), to: z.number(), ready: z.number() });
+const scaleUpOutput = z.object({
+  from: z.number(),
+  to: z.number(),
+  ready: z.number(),
+  reopened: z.string().nullable().optional(),
+});
 
 /**
  * `restore scale-up`: brings the deployment back to the replicas a restore scaled it down from (the annotation the
@@ -115,7 +120,8 @@ const scaleUpOutput = z.object({ from: z.number(), to: z.number(), ready: z.numb
  */
 export const restoreScaleUpRunbook: Runbook<Record<string, never>> = {
   name: 'restore scale-up',
-  summary: 'Scale the deployment back to the replicas a restore scaled it down from',
+  summary:
+    'Scale the deployment back to the replicas a restore scaled it down from (and let its database take connections again)',
   usage: 'restore scale-up [--env NAME]',
   examples: ['restore scale-up'],
   risk: 'change',
@@ -145,12 +151,17 @@ export const restoreScaleUpRunbook: Runbook<Record<string, never>> = {
       idempotent: true,
       async run(ctx) {
         const kube = requireKube(ctx);
+        // A cutover interrupted between closing production and the renames leaves it refusing connections: the
+        // application would come back to a database it cannot reach.
+        const url = ctx.target.env.database?.url;
+        const production = url ? parsePgUrl(url).database : null;
+        const reopened = url && production && (await reopenDatabase(url, production, ctx.signal)) ? production : null;
         const d = await kube.readDeployment({ signal: ctx.signal });
         const { replicas } = replicasBeforeRestore(d);
         const ready = await restoreReplicas(kube, replicas, ctx.signal, (status) =>
           ctx.progress(stepProgress([{ name: 'scale-up', title: 'Scale back up' }], 'scale-up', status)),
         );
-        return { from: d.replicas, to: replicas, ready };
+        return { from: d.replicas, to: replicas, ready, reopened };
       },
     },
   ],
@@ -158,7 +169,7 @@ export const restoreScaleUpRunbook: Runbook<Record<string, never>> = {
     const o = scaleUpOutput.parse(outputs['scale-up']);
     return {
       status: 'ok',
-      headline: `Scaled ${target.service.displayName} (${target.environment}) back up: ${o.from} → ${o.to} replicas, ${o.ready} ready`,
+      headline: `Scaled ${target.service.displayName} (${target.environment}) back up: ${o.from} → ${o.to} replicas, ${o.ready} ready${o.reopened ? `; database ${o.reopened} takes connections again` : ''}`,
       items: [{ id: 'scale-up', title: 'Scale back up', status: 'succeeded', value: `${o.from} → ${o.to}` }],
       details: [],
     };

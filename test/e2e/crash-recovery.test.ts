@@ -8,6 +8,16 @@ import { damageGuideTables, seedGuideTables, snapshotGuideTables } from '../runb
 import { sql } from '../runbooks/run-context.js';
 import { waitUntil } from '../support/services.js';
 
+/** Waits until the world's deployment is back at its 2 ready replicas. */
+function backAtTwoReplicas(world: World): Promise<unknown> {
+  return waitUntil(
+    async () =>
+      (world.kube.deployment(world.namespace, 'thermaliq') as { status?: { readyReplicas?: number } })?.status
+        ?.readyReplicas === 2,
+    { timeoutMs: 30_000, description: 'the deployment back at 2 ready replicas' },
+  );
+}
+
 const fastLocks = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' };
 
 describe('a worker killed in the middle of a restore (in place, so the cutover is the long restore itself)', () => {
@@ -112,12 +122,7 @@ describe('a worker killed in the middle of a restore (in place, so the cutover i
     await bot.click('run_scale_up', runId, { user: people.operator });
     await world.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body.user === people.operator);
     await bot.click('run_scale_up', runId, { user: people.approver });
-    await waitUntil(
-      async () =>
-        (world.kube.deployment(world.namespace, 'thermaliq') as { status?: { readyReplicas?: number } })?.status
-          ?.readyReplicas === 2,
-      { timeoutMs: 30_000, description: 'the deployment back at 2 ready replicas' },
-    );
+    await backAtTwoReplicas(world);
     // The killed restore's transaction never committed: production holds exactly what it had.
     expect(await snapshotGuideTables(world.target.url)).toEqual(before);
     const scales = world.kube.requests.filter(
@@ -208,12 +213,7 @@ describe('a worker killed in the cutover of a side-by-side restore, after it clo
     expect(text).toContain(`${name}_restore_${runId.replace('-', '_')}: the restored copy`);
 
     await bot.click('run_scale_up', runId, { user: people.approver });
-    await waitUntil(
-      async () =>
-        (world.kube.deployment(world.namespace, 'thermaliq') as { status?: { readyReplicas?: number } })?.status
-          ?.readyReplicas === 2,
-      { timeoutMs: 30_000, description: 'the deployment back at 2 ready replicas' },
-    );
+    await backAtTwoReplicas(world);
     // Production takes connections again, with exactly its own data.
     expect(await snapshotGuideTables(world.target.url)).toEqual(before);
   }, 120_000);

@@ -290,7 +290,7 @@ describe('restore failures: production is untouched, or put back, and the messag
       const up = t.context('r-05ca1e0001');
       await restoreScaleUpRunbook.validate?.(up, {});
       const upResult = await runSteps(restoreScaleUpRunbook, up, {});
-      expect(upResult.outputs['scale-up']).toEqual({ from: 0, to: 2, ready: 2 });
+      expect(upResult.outputs['scale-up']).toEqual({ from: 0, to: 2, ready: 2, reopened: null });
       await expectProductionServing(production);
       await expect(restoreScaleUpRunbook.validate?.(up, {})).rejects.toThrow(/no restore left it scaled down/);
     });

@@ -487,7 +487,6 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       retryUntil.set(`${method}:${channel}`, last + 1000);
       return { retryAfter: 1 };
     }
-    lastAccepted.set(scope, now);
     return undefined;
   }
 
@@ -509,6 +508,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         retryUntil.set(key, Math.max(retryUntil.get(key) ?? 0, now + failure.retryAfter * 1000));
       }
       const reply = failure ? failureReply(failure) : handleMethod(method, decoded.fields, token);
+      // Only a call Slack took counts in its window.
+      const window = enforcing && reply.body.ok === true ? windowOf(method, decoded.fields) : undefined;
+      if (window) lastAccepted.set(window, now);
       const call: SlackCall = { method, body: decoded.fields, at: now, ok: reply.body.ok === true };
       if (token !== undefined) call.token = token;
       record(call);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type LocalS3, startLocalS3 } from '../../src/playground/local-s3.js';
+import { waitUntil } from './services.js';
 
 /** Options for {@link startS3}. */
 export interface StartS3Options {
@@ -72,14 +73,21 @@ export async function startS3(options: StartS3Options = {}): Promise<TestS3> {
       const parts = key.split('/');
       const base = parts.pop() ?? '';
       const objectPath = join(directory, targetBucket, ...parts, `${base}._S3rver_object`);
-      await utimes(objectPath, date, date);
-      const head = await client.send(new HeadObjectCommand({ Bucket: targetBucket, Key: key }));
       const expected = Math.floor(date.getTime() / 1000) * 1000;
-      if (head.LastModified?.getTime() !== expected) {
-        throw new Error(
-          `setLastModified(${targetBucket}/${key}): HeadObject reports ${head.LastModified?.toISOString() ?? 'nothing'}, wanted ${new Date(expected).toISOString()}`,
-        );
-      }
+      // s3rver may still be finishing the object's files after it answered the PUT (a busy CI box shows it), and
+      // that write resets the mtime: set it again until HeadObject agrees.
+      await waitUntil(
+        async () => {
+          await utimes(objectPath, date, date);
+          const head = await client.send(new HeadObjectCommand({ Bucket: targetBucket, Key: key }));
+          return head.LastModified?.getTime() === expected;
+        },
+        {
+          timeoutMs: 5000,
+          intervalMs: 50,
+          description: `HeadObject of ${targetBucket}/${key} to report ${new Date(expected).toISOString()}`,
+        },
+      );
     },
     async close() {
       if (closed) return;

@@ -27,7 +27,7 @@ const cleanLine =
 const roleWords = new Set(['public', 'current_user', 'session_user', 'current_role']);
 
 /** An identifier as the catalog spells it: quotes removed (and doubled quotes undone), bare names lower-cased. */
-export function unquoteIdent(text: string): string {
+function unquoteIdent(text: string): string {
   return text.startsWith('"') ? text.slice(1, -1).replace(/""/g, '"') : text.toLowerCase();
 }
 

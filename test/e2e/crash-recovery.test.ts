@@ -18,6 +18,16 @@ function backAtTwoReplicas(world: World): Promise<unknown> {
   );
 }
 
+/** The run message's prompt for a person after an interrupted step (it carries the Retry step button). */
+function interruptedPrompt(world: World, runId: string) {
+  return world.slack.waitFor(
+    (c) =>
+      c.method === 'chat.update' &&
+      JSON.stringify(c.body).includes('run_retry_step') &&
+      JSON.stringify(c.body).includes(runId),
+  );
+}
+
 const fastLocks = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' };
 
 describe('a worker killed in the middle of a restore (in place, so the cutover is the long restore itself)', () => {
@@ -88,12 +98,7 @@ describe('a worker killed in the middle of a restore (in place, so the cutover i
       'cutover:running',
     ]);
     // The prompt: did not finish, where the deployment and the database stand, and every way back.
-    const prompt = await world.slack.waitFor(
-      (c) =>
-        c.method === 'chat.update' &&
-        JSON.stringify(c.body).includes('run_retry_step') &&
-        JSON.stringify(c.body).includes(runId),
-    );
+    const prompt = await interruptedPrompt(world, runId);
     const text = JSON.stringify(prompt.body);
     expect(text).toContain('did not finish');
     expect(text).toContain(
@@ -198,12 +203,7 @@ describe('a worker killed in the cutover of a side-by-side restore, after it clo
 
     takeover = await startBot(world, { role: 'worker', env: fastLocks });
     await bot.runStatus(runId, 'needs_attention', 30_000);
-    const prompt = await world.slack.waitFor(
-      (c) =>
-        c.method === 'chat.update' &&
-        JSON.stringify(c.body).includes('run_retry_step') &&
-        JSON.stringify(c.body).includes(runId),
-    );
+    const prompt = await interruptedPrompt(world, runId);
     const text = JSON.stringify(prompt.body);
     expect(text).toContain(
       'Deployment gl-009-production/thermaliq: 0 replica(s) wanted, 0 ready (was 2 before the restore)',

@@ -8,7 +8,7 @@ import { detectBackupFormat } from '../backup-format.js';
 import { resolveBackupKey } from '../backup-key.js';
 import { formatBytes, formatHours } from '../health/checks/format.js';
 import type { Plan } from '../plan.js';
-import type { RunbookContext } from '../runbook.js';
+import type { RunbookContext, RunTarget } from '../runbook.js';
 import { backupPrefixes, requireBackups, requireDatabaseUrl } from './backup-context.js';
 import { preRestoreKey } from './backup-names.js';
 import { replicasBeforeRestore } from './restore-deployment.js';
@@ -74,8 +74,8 @@ export async function findBackup(ctx: RunbookContext, key: string): Promise<Back
 }
 
 /** The command that undoes a restore run. */
-export function rollbackCommand(ctx: Pick<RunbookContext, 'target'>, runId: string): string {
-  return `${ctx.target.service.command} restore rollback ${runId} --env ${ctx.target.environment}`;
+export function rollbackCommand(target: RunTarget, runId: string): string {
+  return `${target.service.command} restore rollback ${runId} --env ${target.environment}`;
 }
 
 /** Reads the whole backup once, streaming, and says what it is; a file that cannot be read is refused here. */
@@ -187,7 +187,7 @@ export async function planRestore(
     keepAs: side ? scratchDatabaseName(facts.database, ctx.runId, 'pre') : null,
     keepMark: 'pre-restore',
     deployment,
-    verify: verifyQueriesFor(ctx.target.env).map((q) => ({ name: q.name, query: q.query, min: q.min })),
+    verify: verifyQueriesFor(ctx.target.env),
     tables,
     rewrite: { stripClean: true, skipOwners, skipGrantees, schemasIfNotExists: !side },
     drops: side ? [] : inPlaceDrops(dump.objects),
@@ -241,7 +241,7 @@ export async function planRestore(
         '\n',
       ),
     },
-    { label: 'Roll back with', value: `${rollbackCommand(ctx, ctx.runId)} (or the Roll back button)` },
+    { label: 'Roll back with', value: `${rollbackCommand(ctx.target, ctx.runId)} (or the Roll back button)` },
   ];
   return {
     summary: `Restore database ${facts.database} on ${facts.host} from s3://${backups.bucket}/${head.key} (${side ? 'side by side' : 'in place'})`,

@@ -59,7 +59,7 @@ async function planRollback(ctx: RunbookContext, runId: string): Promise<Plan> {
     keepAs: scratchDatabaseName(facts.name, ctx.runId, 'undone'),
     keepMark: 'rolled-back',
     deployment: kube && current ? { namespace: kube.namespace, name: kube.deployment, replicas } : null,
-    verify: verifyQueriesFor(ctx.target.env).map((q) => ({ name: q.name, query: q.query, min: q.min })),
+    verify: verifyQueriesFor(ctx.target.env),
     tables: [],
     rewrite: { stripClean: false, skipOwners: [], skipGrantees: [], schemasIfNotExists: false },
     drops: [],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatBytes, formatSeconds } from '../health/checks/format.js';
 import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
+import { rollbackCommand } from './restore-plan.js';
 import { restoreStepTitles } from './restore-titles.js';
 
 const skipped = z.object({ skipped: z.literal(true), reason: z.string(), short: z.string().optional() });
@@ -106,9 +107,7 @@ export function restoreReport(target: RunTarget, outputs: Readonly<Record<string
           `Restored into ${side.database} (${side.format === 'plain' ? 'plain SQL' : 'custom format'}${side.gzipped ? ', gzipped' : ''}, ${formatBytes(side.size)}), then swapped in.`,
         ]),
     ...('skipped' in pre ? [] : [`Pre-restore dump: ${pre.key} · ${formatBytes(pre.size)}`]),
-    ...(swapBack
-      ? []
-      : [`Roll back with: ${target.service.command} restore rollback ${o.cutover.run} --env ${target.environment}`]),
+    ...(swapBack ? [] : [`Roll back with: ${rollbackCommand(target, o.cutover.run)}`]),
   ];
   return {
     status: 'ok',

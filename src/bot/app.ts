@@ -13,6 +13,7 @@ import { recoveryListener, rerunListener } from './listeners/actions/rerun.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
 import { rejectReasonListener } from './listeners/views/reject-reason.js';
 import { serveRoutes } from './route-server.js';
+import { SocketPoolReceiver } from './socket-pool.js';
 import { actionIds, rejectModalCallbackId } from './views/actions.js';
 
 /** An HTTP route served beside /slack/events (probes, metrics). */
@@ -71,12 +72,10 @@ export async function startSlackBot(
   const app = settings.appToken
     ? new App({
         token: settings.botToken,
-        appToken: settings.appToken,
-        socketMode: true,
+        // The probes and /metrics are served by serveRoutes below: Bolt's Socket Mode server ignores the host.
+        receiver: new SocketPoolReceiver({ appToken: settings.appToken, logger, clientOptions }),
         logger,
         clientOptions,
-        // The probes and /metrics are served by serveRoutes below: Bolt's Socket Mode server ignores the host.
-        installerOptions: { clientOptions },
         deferInitialization: true,
       })
     : new App({

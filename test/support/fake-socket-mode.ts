@@ -52,12 +52,16 @@ export interface SocketModeConnection {
   appToken: string;
   /** Whether the `hello` frame was sent. */
   hello: boolean;
+  /** When `hello` was sent, as a step of the fake's timeline (shared by every connection's events). */
+  helloStep?: number;
   /** Reasons of the `disconnect` frames sent on it, in order. */
   disconnects: DisconnectReason[];
   /** Text frames that were neither JSON nor acks (a faithful client sends none). */
   strayFrames: string[];
-  /** Set once the connection closed: the close code and which side started the closing handshake. */
-  closed?: { code: number; startedBy: 'client' | 'server' };
+  /** Set once the connection closed: the close code, which side started it, and its step in the timeline. */
+  closed?: { code: number; startedBy: 'client' | 'server'; step: number };
+  /** Acks that arrived on it and were thrown away by {@link FakeSocketMode.loseAcksOn}. */
+  lostAcks: string[];
 }
 
 /** A fake Slack Socket Mode endpoint on 127.0.0.1, speaking the real frames over real WebSockets. */
@@ -87,6 +91,17 @@ export interface FakeSocketMode {
   sendBlockActions(input: BlockActionInput): string;
   /** Sends a `disconnect` frame on the newest open connection and returns that connection's id. */
   disconnect(reason?: DisconnectReason): number;
+  /**
+   * Parks every new connection's upgrade until the returned function is called, as a slow Slack edge would: the
+   * client has asked for its next connection and does not have it yet.
+   */
+  holdConnections(): () => void;
+  /** Resolves once `count` upgrades are parked by {@link holdConnections}; rejects after `timeoutMs`. */
+  waitForParkedUpgrades(count: number, timeoutMs?: number): Promise<void>;
+  /** From now on, acks that arrive on connection `id` never reach Slack (lost in the network). */
+  loseAcksOn(id: number): void;
+  /** Drops connection `id` without a closing handshake, as a crashed Slack edge would. */
+  terminate(id: number): void;
   /** Resolves with the first ack of `envelopeId`; rejects after `timeoutMs`. */
   waitForAck(envelopeId: string, timeoutMs?: number): Promise<SocketModeAck>;
   /** Resolves once the `count`-th connection (1-based) has been sent `hello`; rejects after `timeoutMs`. */
@@ -128,6 +143,10 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   /** Envelopes waiting for a connection to say hello: first sends while none is open, and redeliveries. */
   const pending: { envelopeId: string; retryAttempt: number; retryReason?: string }[] = [];
   const waiters = new Set<Waiter>();
+  let step = 0;
+  let holding = false;
+  const parked: { upgrade: () => void; socket: Duplex }[] = [];
+  const losingAcks = new Set<number>();
 
   const changed = () => {
     for (const waiter of waiters) waiter.check();
@@ -172,7 +191,8 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   };
 
   const onClosed = (connection: LiveConnection, code: number) => {
-    connection.state.closed = { code, startedBy: connection.serverClosing ? 'server' : 'client' };
+    step += 1;
+    connection.state.closed = { code, startedBy: connection.serverClosing ? 'server' : 'client', step };
     // Like Slack: what this connection was given and never acked goes to the next connection.
     for (const envelope of envelopes.values()) {
       const last = envelope.deliveries.at(-1);
@@ -203,6 +223,11 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
       changed();
       return;
     }
+    if (losingAcks.has(connection.state.id)) {
+      connection.state.lostAcks.push(envelopeId);
+      changed();
+      return;
+    }
     const ack: SocketModeAck = { envelopeId, connectionId: connection.state.id };
     if (isRecord(frame.payload)) ack.payload = frame.payload;
     envelope.acks.push(ack);
@@ -222,29 +247,45 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
       return;
     }
     issued.used = true;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection: LiveConnection = {
-        state: { id: live.length + 1, appToken: issued.appToken, hello: false, disconnects: [], strayFrames: [] },
-        socket: ws,
-        serverClosing: false,
-      };
-      live.push(connection);
-      ws.on('message', (data, isBinary) => onFrame(connection, data, isBinary));
-      ws.on('close', (code) => onClosed(connection, code));
-      ws.on('error', () => ws.terminate());
-      const open = live.filter((c) => c.socket.readyState === c.socket.OPEN).length;
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          num_connections: open,
-          debug_info: { host: HOST, build_number: 1, approximate_connection_time: 18060 },
-          connection_info: { app_id: url.searchParams.get('app_id') ?? FAKE_APP_ID },
-        }),
-      );
-      connection.state.hello = true;
-      flushPending(connection);
-      changed();
-    });
+    const upgrade = () =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const connection: LiveConnection = {
+          state: {
+            id: live.length + 1,
+            appToken: issued.appToken,
+            hello: false,
+            disconnects: [],
+            strayFrames: [],
+            lostAcks: [],
+          },
+          socket: ws,
+          serverClosing: false,
+        };
+        live.push(connection);
+        ws.on('message', (data, isBinary) => onFrame(connection, data, isBinary));
+        ws.on('close', (code) => onClosed(connection, code));
+        ws.on('error', () => ws.terminate());
+        const open = live.filter((c) => c.socket.readyState === c.socket.OPEN).length;
+        ws.send(
+          JSON.stringify({
+            type: 'hello',
+            num_connections: open,
+            debug_info: { host: HOST, build_number: 1, approximate_connection_time: 18060 },
+            connection_info: { app_id: url.searchParams.get('app_id') ?? FAKE_APP_ID },
+          }),
+        );
+        step += 1;
+        connection.state.hello = true;
+        connection.state.helloStep = step;
+        flushPending(connection);
+        changed();
+      });
+    if (!holding) {
+      upgrade();
+      return;
+    }
+    parked.push({ upgrade, socket });
+    changed();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -324,6 +365,29 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
       connection.socket.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: HOST } }));
       return connection.state.id;
     },
+    holdConnections() {
+      holding = true;
+      return () => {
+        holding = false;
+        for (const p of parked.splice(0)) p.upgrade();
+      };
+    },
+    waitForParkedUpgrades(count, timeoutMs = 5000) {
+      return waitFor(
+        () => (parked.length >= count ? true : undefined),
+        timeoutMs,
+        `${count} parked upgrade(s) (${parked.length} so far)`,
+      ).then(() => undefined);
+    },
+    loseAcksOn(id) {
+      losingAcks.add(id);
+    },
+    terminate(id) {
+      const connection = live[id - 1];
+      if (!connection) throw new Error(`FakeSocketMode.terminate: no connection #${id}`);
+      connection.serverClosing = true;
+      connection.socket.terminate();
+    },
     waitForAck(envelopeId, timeoutMs = 5000) {
       return waitFor(() => envelopes.get(envelopeId)?.acks[0], timeoutMs, `no ack of envelope ${envelopeId}`);
     },
@@ -349,6 +413,7 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
+        for (const p of parked.splice(0)) p.socket.destroy();
         for (const c of live) {
           c.serverClosing = true;
           c.socket.terminate();

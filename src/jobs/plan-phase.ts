@@ -9,6 +9,7 @@ import { type Plan, planChanges, planHash } from './plan.js';
 import type { ExecutorDeps } from './run-executor.js';
 import { failRun, type PreparedRun, prepareRun } from './run-prep.js';
 import type { Runbook } from './runbook.js';
+import { stoppedByShutdown } from './worker-stopping.js';
 
 /** How long computing a plan may take. */
 const planTimeoutMs = 60_000;
@@ -87,6 +88,7 @@ export function createPlanPhase(deps: Deps) {
       try {
         plan = await computePlan(deps, p, signal);
       } catch (err) {
+        if (stoppedByShutdown(signal)) throw err;
         await failRun(deps, p.ref, err, 'plan');
         return;
       }

@@ -1,6 +1,7 @@
 import { createPostgresBackend, type Job, Queue, runMigrations, Worker, withBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { WorkerStopping } from './worker-stopping.js';
 
 /** The data of a run job: the run id and which delivery it is; everything else is read from the store. */
 export interface RunJobData {
@@ -102,6 +103,8 @@ function redisClient(url: string, forWorker: boolean): Redis {
 }
 
 const jobName = 'run';
+/** How long steps aborted at shutdown get to unwind (cancel their statements, log) before the connections close. */
+const unwindMs = 500;
 
 /** Creates the queue backend for a connection. */
 export function createQueueBackend(name: string, conn: QueueConnection, retention: Retention): QueueBackend {
@@ -260,6 +263,14 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
           clearTimeout(timer);
           // Forced: the lock is no longer renewed, so stalled-job recovery re-delivers the job elsewhere.
           await worker.close(true);
+          if (outcome === 'forced') {
+            // Only now, with the queue's connections closed, so the job can be neither completed nor failed: the
+            // steps still running stop (their statements are cancelled) and record nothing final.
+            for (const controller of running.values()) controller.abort(new WorkerStopping());
+            let unwind: NodeJS.Timeout | undefined;
+            await Promise.race([idle, new Promise<void>((r) => (unwind = setTimeout(r, unwindMs)))]);
+            clearTimeout(unwind);
+          }
           redis?.disconnect();
           return outcome;
         },

@@ -9,6 +9,7 @@ import { NeedsAttention, type ProgressItem, type RunReport } from './report.js';
 import type { ExecutorDeps } from './run-executor.js';
 import { failRun, type PreparedRun, prepareRun, riskOf } from './run-prep.js';
 import type { Runbook, StepContext } from './runbook.js';
+import { stoppedByShutdown } from './worker-stopping.js';
 
 type Deps = ExecutorDeps & { runbooks: ReadonlyMap<string, Runbook<unknown>> };
 
@@ -81,6 +82,7 @@ export function createStepRunner(deps: Deps) {
       try {
         plan = await approvedPlan(deps, p, checkpoints.size > 0, signal);
       } catch (err) {
+        if (stoppedByShutdown(signal)) throw err;
         await failRun(deps, p.ref, err, 'plan');
         return;
       }
@@ -162,6 +164,12 @@ export function createStepRunner(deps: Deps) {
         await store.runs.markReported(run.id);
       }
     } catch (err) {
+      if (stoppedByShutdown(signal)) {
+        // The step stays `running`: the worker that takes the job over repeats it or, if it cannot be repeated,
+        // asks a person, exactly as after a crash.
+        log.warn({ step: currentStep }, 'step stopped by the shutdown; the run goes to another worker');
+        throw err;
+      }
       if (currentStep) {
         deps.metrics?.stepFinished(p.runbook.name, currentStep, 'failed', 0);
         await store.steps

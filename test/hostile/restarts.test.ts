@@ -295,6 +295,15 @@ describe('SIGTERM to a worker in the middle of a run', () => {
       doomed.child.kill('SIGTERM');
       expect(await exitOf(doomed)).toBe(0);
       expect(doomed.output()).toMatch(/"outcome":"forced".*"msg":"worker stopped"/);
+      // At the deadline the step was aborted through its signal, and it recorded nothing final: it is handed back.
+      expect(doomed.output()).toMatch(
+        /"step":"maintain".*"msg":"step stopped by the shutdown; the run goes to another worker"/,
+      );
+      expect(await storedRun(bot, runId)).toEqual({
+        status: 'running',
+        attempts: 1,
+        steps: [{ name: 'maintain', status: 'running' }],
+      });
 
       // The statement the dead worker left waiting is ended by the server (client_connection_check_interval), so it
       // can never complete behind the next worker's back, VERBOSE or not.

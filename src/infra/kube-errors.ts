@@ -1,7 +1,6 @@
 import {
   ApiException,
   type ConfigurationOptions,
-  FetchError,
   Observable,
   type ObservableMiddleware,
   type RequestContext,
@@ -46,8 +45,13 @@ export function toKubeError(err: unknown, what: string): Error {
     const detail = status.message ?? (code === 401 ? 'Unauthorized (check the token)' : 'no message');
     return new KubeApiError(code, status.reason, `Kubernetes API answered ${code}${reason} to ${what}: ${detail}`);
   }
-  if (err instanceof FetchError) {
-    return new Error(`Kubernetes API unreachable (${what}): ${err.message}`);
+  // undici's fetch (client-node 2) fails with TypeError('fetch failed') and the socket's error as its cause.
+  if (err instanceof TypeError && err.message === 'fetch failed') {
+    const cause =
+      err.cause instanceof Error
+        ? `${'code' in err.cause ? `${String(err.cause.code)} ` : ''}${err.cause.message}`
+        : 'no cause';
+    return new Error(`Kubernetes API unreachable (${what}): ${cause}`);
   }
   return new Error(`Kubernetes ${what} failed: ${messageOf(err)}`);
 }

@@ -71,8 +71,8 @@ function runtimeImports(file: string): string[] {
 }
 
 describe('deploy/Dockerfile', () => {
-  it('builds on Node 20 slim (bookworm) with the PostgreSQL client tools', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+  it('builds on Node 24 LTS slim (bookworm) with the PostgreSQL client tools', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     expect(instructions.filter((l) => l.startsWith('FROM ')).every((l) => l.includes('$'.concat('{NODE_IMAGE}')))).toBe(
       true,
     );
@@ -85,10 +85,16 @@ describe('deploy/Dockerfile', () => {
     for (const tool of ['pg_dump', 'psql', 'pg_restore']) expect(apt).toContain(`${tool} --version`);
   });
 
-  it('installs production dependencies only, and tsx, which runs the bot, is one of them', () => {
+  it('compiles in a build stage and installs production dependencies only in the image', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own build argument.
+    expect(instructions).toContain('FROM ${NODE_IMAGE} AS build');
+    expect(instructions).toContain('RUN node scripts/build.mjs');
     expect(instructions.some((l) => /npm ci .*--omit=dev/.test(l))).toBe(true);
-    expect(pkg.dependencies.tsx).toBeDefined();
-    expect(pkg.devDependencies.tsx).toBeUndefined();
+    // The image runs compiled JavaScript: neither tsx nor the compiler is needed at run time.
+    expect(pkg.dependencies.tsx).toBeUndefined();
+    expect(pkg.dependencies.typescript).toBeUndefined();
+    // The runtime is the base image's Node 24; the `node` package only brings it to machines with an older one.
+    expect(pkg.devDependencies.node).toMatch(/^\^24\./);
   });
 
   it('every package src/ loads at run time is a production dependency (so --omit=dev leaves nothing out)', () => {
@@ -103,7 +109,7 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('copies the code and config, runs as the non-root uid the Deployments expect, and checks /healthz', () => {
-    expect(instructions).toContain('COPY --chown=root:root src ./src');
+    expect(instructions).toContain('COPY --from=build --chown=root:root /app/dist ./dist');
     expect(instructions).toContain('COPY --chown=root:root config ./config');
     const user = instructions.filter((l) => l.startsWith('USER ')).pop();
     expect(user).toBe('USER 10001:10001');
@@ -122,9 +128,9 @@ describe('deploy/Dockerfile', () => {
     expect(health).toContain('process.env.PORT');
   });
 
-  it('starts node directly under tini (signals reach the drain logic), on src/main.ts through tsx', () => {
+  it('starts node directly under tini (signals reach the drain logic), on the compiled dist/main.js', () => {
     expect(instructions).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
-    expect(instructions).toContain('CMD ["node", "--import", "tsx", "src/main.ts"]');
+    expect(instructions).toContain('CMD ["node", "dist/main.js"]');
     expect(readFileSync(join(root, 'src', 'main.ts'), 'utf8')).toMatch(/process\.on\('SIGTERM'/);
   });
 });

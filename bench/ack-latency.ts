@@ -1,77 +1,111 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { App } from '@slack/bolt';
-import { createWorld, people, startBot } from '../test/helpers/world.js';
-import { signSlackRequest, slashCommandBody } from '../test/support/slack-signing.js';
-import { ms, quantile } from './stats.js';
+import { z } from 'zod';
+import { channels, createWorld, people, signingSecret } from '../test/helpers/world.js';
+import { type BenchProcess, runProcess, startBotProcess, startProcess } from './processes.js';
+import { loadAverage, ms, quantile } from './stats.js';
 
 const total = 2000;
-const concurrency = 50;
-const rounds = 4;
-const secret = 'test-signing-secret-0123456789';
+const concurrency = Number(process.env.ACK_CONCURRENCY ?? 50);
+const repetitions = 3;
+const tsx = ['--import', 'tsx'];
 
-/** Fires `count` signed /thermaliq health commands at `url`, `concurrency` at a time; returns each latency. */
-async function fire(url: string, count: number): Promise<number[]> {
-  const latencies: number[] = [];
-  let next = 0;
-  let failures = 0;
-  const workerLoop = async () => {
-    while (next < count) {
-      next += 1;
-      const body = slashCommandBody({
-        command: '/thermaliq',
-        text: 'health',
-        user_id: people.viewer,
-        channel_id: 'COPS0001',
-      });
-      const started = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: signSlackRequest(secret, body), body });
-      await res.text();
-      latencies.push(performance.now() - started);
-      if (res.status !== 200) failures += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, workerLoop));
-  if (failures > 0) throw new Error(`${failures} of ${count} requests were not acked with 200`);
-  return latencies;
+const loadResult = z.object({ latencies: z.array(z.number()), wallMs: z.number(), failures: z.number() });
+type LoadResult = z.infer<typeof loadResult>;
+
+/** Runs the load generator as its own process against `url`; resolves with what it measured. */
+async function fire(url: string, count: number): Promise<LoadResult> {
+  const stdout = await runProcess(process.execPath, [
+    ...tsx,
+    'bench/ack/load.ts',
+    url,
+    String(count),
+    String(concurrency),
+    signingSecret,
+    people.viewer,
+    channels.ops,
+  ]);
+  const line = stdout.split('\n').find((l) => l.startsWith('{"latencies"'));
+  const result = loadResult.parse(JSON.parse(line ?? '{}'));
+  if (result.failures > 0) throw new Error(`${result.failures} of ${count} commands to ${url} were not acked with 200`);
+  return result;
 }
 
-/** Ack latency of the bot (parse, authorize, persist, enqueue) against a bare Bolt app that only acks. */
-export async function benchAckLatency(): Promise<{ p99Ratio: number }> {
+interface Side {
+  name: string;
+  url: string;
+  proc: BenchProcess;
+  latencies: number[];
+  wallMs: number;
+  cpuMs: number;
+}
+
+/**
+ * Ack latency and throughput of the bot against a bare Bolt app, each in its own process, with the load generator in
+ * a third: the bot as `npm start` runs it (compiled, ROLE=bot, its own PostgreSQL and Redis connections), the
+ * baseline a Bolt app whose listener only acks. Alternating rounds of 2,000 signed `/thermaliq health` commands at
+ * concurrency 50, 3 repetitions. Prints p50, p99, commands/s and CPU per command for both, and the ratios.
+ */
+export async function benchAckLatency(): Promise<{ p50Ratio: number; p99Ratio: number; perSecond: number }> {
   const world = await createWorld();
-  const bot = await startBot(world, { role: 'bot' });
-  const bare = new App({
-    token: 'xoxb-bare',
-    signingSecret: secret,
-    clientOptions: { slackApiUrl: world.slack.url },
-    deferInitialization: true,
-  });
-  bare.command('/thermaliq', async ({ ack }) => {
-    await ack({ response_type: 'ephemeral', text: 'ok' });
-  });
-  await bare.init();
-  const server = (await bare.start({ port: 0, host: '127.0.0.1' })) as Server;
-  const bareUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  // ACK_PROFILE_DIR=dir writes the bot's CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.ACK_PROFILE_DIR;
+  const bot = await startBotProcess(
+    world,
+    'bot',
+    profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {},
+  );
+  const bare = await startProcess(
+    process.execPath,
+    [...tsx, 'bench/ack/bare-bolt.ts', signingSecret, world.slack.url],
+    {},
+    (line) => line.startsWith('{"port"'),
+  );
+  const barePort = z.object({ port: z.number() }).parse(
+    JSON.parse(
+      bare
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('{"port"')) ?? '{}',
+    ),
+  ).port;
+  const sides: Side[] = [
+    {
+      name: 'bare Bolt',
+      url: `http://127.0.0.1:${barePort}/slack/events`,
+      proc: bare,
+      latencies: [],
+      wallMs: 0,
+      cpuMs: 0,
+    },
+    { name: 'bot', url: `http://127.0.0.1:${bot.port}/slack/events`, proc: bot, latencies: [], wallMs: 0, cpuMs: 0 },
+  ];
   try {
+    console.log(
+      `ack: ${total} signed /thermaliq health per round at concurrency ${concurrency}, ${repetitions} rounds each, alternating; bot, bare Bolt and load generator in their own processes (${loadAverage()})`,
+    );
     // Warm both up (JIT, pools, connections) before measuring.
-    await fire(bareUrl, 200);
-    await fire(bot.url, 200);
-    const ours: number[] = [];
-    const baseline: number[] = [];
-    // Alternate in rounds so machine noise hits both sides alike.
-    for (let r = 0; r < rounds; r++) {
-      baseline.push(...(await fire(bareUrl, total / rounds)));
-      ours.push(...(await fire(bot.url, total / rounds)));
+    for (const side of sides) await fire(side.url, 300);
+    for (let r = 0; r < repetitions; r++) {
+      for (const side of sides) {
+        const cpuBefore = side.proc.cpuMs();
+        const result = await fire(side.url, total);
+        side.cpuMs += side.proc.cpuMs() - cpuBefore;
+        side.latencies.push(...result.latencies);
+        side.wallMs += result.wallMs;
+      }
     }
-    const row = (name: string, s: number[]) =>
-      `  ${name.padEnd(10)} p50 ${ms(quantile(s, 0.5)).padStart(10)}   p99 ${ms(quantile(s, 0.99)).padStart(10)}`;
-    const p50Ratio = quantile(ours, 0.5) / quantile(baseline, 0.5);
-    const p99Ratio = quantile(ours, 0.99) / quantile(baseline, 0.99);
-    console.log(`ack latency: ${total} signed /thermaliq health at concurrency ${concurrency}`);
-    console.log(row('bare Bolt', baseline));
-    console.log(row('bot', ours));
-    console.log(`  ratio bot/bare: p50 ${p50Ratio.toFixed(2)}×, p99 ${p99Ratio.toFixed(2)}× (target p99 ≤ 1.5×)`);
-    return { p99Ratio };
+    const rate = (s: Side) => (total * repetitions) / (s.wallMs / 1000);
+    for (const s of sides) {
+      console.log(
+        `  ${s.name.padEnd(10)} p50 ${ms(quantile(s.latencies, 0.5)).padStart(9)}   p99 ${ms(quantile(s.latencies, 0.99)).padStart(9)}   ${rate(s).toFixed(0).padStart(5)} commands/s   ${(s.cpuMs / (total * repetitions)).toFixed(2)} ms CPU per command`,
+      );
+    }
+    const [base, ours] = sides as [Side, Side];
+    const p50Ratio = quantile(ours.latencies, 0.5) / quantile(base.latencies, 0.5);
+    const p99Ratio = quantile(ours.latencies, 0.99) / quantile(base.latencies, 0.99);
+    console.log(
+      `  ratio bot/bare: p50 ${p50Ratio.toFixed(2)}× (target ≤ 2), p99 ${p99Ratio.toFixed(2)}× (target ≤ 1.3); bot ${rate(ours).toFixed(0)} commands/s (target ≥ 1,500)  (${loadAverage()})`,
+    );
+    return { p50Ratio, p99Ratio, perSecond: rate(ours) };
   } finally {
     await bare.stop();
     await bot.stop();

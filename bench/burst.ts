@@ -1,13 +1,9 @@
-import { loadavg } from 'node:os';
 import { spawnWorker, type WorkerProcess } from '../test/helpers/spawn-worker.js';
 import { channels, createWorld, people, runIdOf, startBot } from '../test/helpers/world.js';
 import { waitUntil } from '../test/support/services.js';
+import { loadAverage } from './stats.js';
 
 const runs = 60;
-const load = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`;
 
 /**
  * 60 runs started at once in one channel, with two worker processes (each its own process, as deployed) on the same
@@ -23,7 +19,7 @@ export async function benchBurst(): Promise<{ ratio: number }> {
     // The workers run as deployed (src/main.ts, the outbox's real pacing), with room to start every run at once.
     const env = { WORKER_CONCURRENCY: String(runs / 2), LOG_LEVEL: 'info' };
     for (let i = 0; i < 2; i++) procs.push(await spawnWorker(world, env));
-    console.log(`burst: ${runs} 'pods' runs started at once in one channel, 2 worker processes (${load()})`);
+    console.log(`burst: ${runs} 'pods' runs started at once in one channel, 2 worker processes (${loadAverage()})`);
     const before = world.slack.calls.length;
     const started = Date.now();
     const ids = await Promise.all(
@@ -45,7 +41,7 @@ export async function benchBurst(): Promise<{ ratio: number }> {
     const posts = world.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && c.ok);
     const span = (posts.at(-1)?.at ?? 0) - (posts[0]?.at ?? 0);
     const ratio = elapsed / runs;
-    console.log(`  ${runs} run messages posted in ${elapsed.toFixed(1)} s  (${load()})`);
+    console.log(`  ${runs} run messages posted in ${elapsed.toFixed(1)} s  (${loadAverage()})`);
     console.log(`  ratio to ${runs} s at 1 post/s: ${ratio.toFixed(2)} (target ≤ 1.1)`);
     console.log(
       `  all posts to the channel meanwhile (run messages and report threads): ${posts.length} in ${(span / 1000).toFixed(1)} s, ${(span / Math.max(1, posts.length - 1) / 1000).toFixed(2)} s apart on average`,

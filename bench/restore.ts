@@ -1,18 +1,15 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseUrl } from '../src/infra/pg-scratch.js';
 import { createWorld, type World } from '../test/helpers/world.js';
 import { makeGuideDump } from '../test/runbooks/guide-dumps.js';
 import { sql } from '../test/runbooks/run-context.js';
+import { loadAverage } from './stats.js';
 
 const sizeMb = Number(process.env.BENCH_RESTORE_MB ?? 300);
 
-const load = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs a command in its own process; resolves with its stdout and wall time. */
@@ -62,7 +59,7 @@ export async function benchRestore(): Promise<{ downtimeRatio: number; throughpu
   const dir = mkdtempSync(join(tmpdir(), 'bench-restore-'));
   const world = await createWorld();
   try {
-    console.log(`restore: a database of about ${sizeMb} MB (${load()})`);
+    console.log(`restore: a database of about ${sizeMb} MB (${loadAverage()})`);
     await seed(world);
     const [size] = await sql<{ bytes: string }>(
       world.target.url,
@@ -90,7 +87,7 @@ export async function benchRestore(): Promise<{ downtimeRatio: number; throughpu
         URL: databaseUrl(world.target.url, fresh),
       },
     );
-    console.log(`  gunzip -c | psql            ${seconds(baseline.ms).padStart(10)}  (${load()})`);
+    console.log(`  gunzip -c | psql            ${seconds(baseline.ms).padStart(10)}  (${loadAverage()})`);
 
     const run = async (mode: 'side-by-side' | 'in-place', runId: string) => {
       const { out, ms } = await timed(process.execPath, [
@@ -106,7 +103,7 @@ export async function benchRestore(): Promise<{ downtimeRatio: number; throughpu
       const downtime = o['scale-up'].upAt - o['scale-down'].downAt;
       const restoreMs = mode === 'side-by-side' ? o['restore-side'].durationMs : o.cutover.durationMs;
       console.log(
-        `  ${`restore, ${mode}`.padEnd(27)}${seconds(ms).padStart(10)} wall; restore ${seconds(restoreMs)}; production down ${seconds(downtime)}  (${load()})`,
+        `  ${`restore, ${mode}`.padEnd(27)}${seconds(ms).padStart(10)} wall; restore ${seconds(restoreMs)}; production down ${seconds(downtime)}  (${loadAverage()})`,
       );
       return { downtime, restoreMs };
     };

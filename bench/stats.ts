@@ -1,3 +1,5 @@
+import { loadavg } from 'node:os';
+
 /** The q-quantile (0..1) of the samples, nearest-rank. */
 export function quantile(samples: readonly number[], q: number): number {
   if (samples.length === 0) return Number.NaN;
@@ -9,4 +11,11 @@ export function quantile(samples: readonly number[], q: number): number {
 /** Formats milliseconds for the bench table. */
 export function ms(value: number): string {
   return `${value.toFixed(1)} ms`;
+}
+
+/** The machine's load average (1, 5, 15 min), printed beside every figure: these machines are noisy. */
+export function loadAverage(): string {
+  return `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 }

@@ -254,7 +254,10 @@ export async function start(opts: StartOptions): Promise<Instance> {
     let bot: SlackBot | undefined;
     let port = env.PORT;
     if (env.ROLE !== 'worker') {
-      const groups = cachedGroupDirectory(slackGroupDirectory(slack), config.usergroupCacheSeconds * 1000);
+      const groupTtlMs = config.usergroupCacheSeconds * 1000;
+      const groups = cachedGroupDirectory(slackGroupDirectory(slack), groupTtlMs, Date.now, undefined, (group, err) =>
+        log.warn({ group, err }, 'a user group could not be resolved; it grants nothing until the next lookup'),
+      );
       bot = await startSlackBot(
         {
           botToken,

@@ -44,7 +44,8 @@ function boltLogger(log: Logger): import('@slack/bolt').Logger {
   const child = log.child({ component: 'bolt' });
   let level = LogLevel.INFO;
   return {
-    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    // Bolt logs at debug several times per request: build the line only when it will be written.
+    debug: (...m: unknown[]) => child.isLevelEnabled('debug') && child.debug(m.map(String).join(' ')),
     info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
     warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
     error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
@@ -74,6 +75,8 @@ export async function startSlackBot(
         token: settings.botToken,
         // The probes and /metrics are served by serveRoutes below: Bolt's Socket Mode server ignores the host.
         receiver: new SocketPoolReceiver({ appToken: settings.appToken, logger, clientOptions }),
+        // Bolt's conversation store keeps per-channel state in memory on every request; nothing here reads it.
+        convoStore: false,
         logger,
         clientOptions,
         deferInitialization: true,
@@ -81,6 +84,7 @@ export async function startSlackBot(
     : new App({
         token: settings.botToken,
         signingSecret: settings.signingSecret,
+        convoStore: false,
         logger,
         clientOptions,
         customRoutes,

@@ -98,9 +98,8 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
   if (!tokens.ok) return refuse('invalid_arguments', tokens.reason, auditSvc);
   const { words, flags } = tokens.line;
 
-  const { role, unresolved } = await roleOf(config, input.userId, deps.groups);
-  if (unresolved.length > 0)
-    deps.log.warn({ groups: unresolved }, 'user groups could not be resolved; they grant nothing');
+  // A group that could not be resolved grants nothing; the directory logs the failure once per lookup it made.
+  const { role } = await roleOf(config, input.userId, deps.groups);
 
   if (words.length === 0 || helpWords.has((words[0] ?? '').toLowerCase()) || flags.help === true) {
     if (!role)

@@ -3,8 +3,9 @@ import { messageOf, newErrorId, UserError, type UserErrorCode } from '../errors.
 import { StepTimeout, withDeadline } from '../jobs/deadline.js';
 import { defaultMinRole, type Risk, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
-import { type AuditEvent, AuditLog } from '../store/audit.js';
-import { newRunId, type Run, RunStore } from '../store/runs.js';
+import type { AuditEvent } from '../store/audit.js';
+import { recordRequestedRun } from '../store/record-run.js';
+import { newRunId, type Run } from '../store/runs.js';
 import type { CommandDeps, CommandReply } from './command-types.js';
 import { roleAtLeast } from './policy.js';
 
@@ -82,11 +83,12 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   const { store } = deps;
   const { runbook, target } = req;
   const environment = target.environment;
-  // A request delivered again (its first ack was lost) answers with the run it already made.
-  const earlier = req.requestId ? await store.runs.byRequestId(req.requestId) : undefined;
-  if (earlier) {
-    deps.log.warn({ runId: earlier.id, requestId: req.requestId }, 'a request arrived again; answering with its run');
-    return acceptedReply(earlier, req.serviceName);
+  // A request delivered again (its first ack was lost) answers with the run it already made. The insert below finds
+  // that out in the same round trip; a runbook that checks its arguments against reality looks first, so a second
+  // delivery is never refused for what changed since the first was accepted.
+  if (runbook.validate && req.requestId) {
+    const earlier = await store.runs.byRequestId(req.requestId);
+    if (earlier) return answerAgain(deps, earlier, req);
   }
   const { risk, role: needed } = neededRole(runbook, target, req.params);
   if (!roleAtLeast(req.role, needed)) {
@@ -108,13 +110,11 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   }
 
   const runId = newRunId();
-  try {
-    await recordRun(deps, req, { runId, risk, dryRun });
-  } catch (err) {
-    // The same request arrived twice at once (two instances, or a redelivery racing the first): one insert won.
-    const first = isDuplicateRequest(err) && req.requestId ? await store.runs.byRequestId(req.requestId) : undefined;
-    if (first) return acceptedReply(first, req.serviceName);
-    throw err;
+  if (!(await recordRun(deps, req, { runId, risk, dryRun }))) {
+    // The same request came before (a redelivery, a retrying proxy, two replicas racing): one insert won.
+    const first = req.requestId ? await store.runs.byRequestId(req.requestId) : undefined;
+    if (!first) throw new Error(`request ${req.requestId} was recorded, but its run could not be read back`);
+    return answerAgain(deps, first, req);
   }
   try {
     await deps.queue.enqueue(runId);
@@ -149,6 +149,12 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
   };
 }
 
+/** The answer to a request that came again: the run its first delivery made. */
+function answerAgain(deps: CommandDeps, earlier: Run, req: RunRequest): CommandReply {
+  deps.log.warn({ runId: earlier.id, requestId: req.requestId }, 'a request arrived again; answering with its run');
+  return acceptedReply(earlier, req.serviceName);
+}
+
 /** The reply a request gets when it is accepted. */
 function acceptedReply(run: Run, serviceName: string): CommandReply {
   return {
@@ -165,31 +171,20 @@ function phaseOf(risk: Risk, dryRun: boolean): 'running' | 'dry_run' | 'planning
   return risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning';
 }
 
-function isDuplicateRequest(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    'code' in err &&
-    err.code === '23505' &&
-    'constraint' in err &&
-    err.constraint === 'runs_request_id_key'
-  );
-}
-
-/** Records the run and its audit entry in one transaction. */
-async function recordRun(
+/** Records the run and its audit entry in one statement; false when a run for this request id exists already. */
+function recordRun(
   deps: CommandDeps,
   req: RunRequest,
   r: { runId: string; risk: Risk; dryRun: boolean },
-): Promise<void> {
+): Promise<boolean> {
   const { runId, risk, dryRun } = r;
-  const { runbook, target } = req;
-  const environment = target.environment;
-  await deps.store.db.tx(async (client) => {
-    await new RunStore(client).create({
+  return recordRequestedRun(
+    deps.store.db.pool,
+    {
       id: runId,
       service: req.serviceKey,
-      environment,
-      runbook: runbook.name,
+      environment: req.target.environment,
+      runbook: req.runbook.name,
       params: toRecord(req.params),
       risk,
       // A destructive run is planned by a worker first, then waits for approval.
@@ -199,14 +194,9 @@ async function recordRun(
       channelId: req.channelId,
       requestId: req.requestId,
       rerunOf: req.rerunOf,
-    });
-    await new AuditLog(client).append({
-      ...req.audit,
-      decision: 'allow',
-      runId,
-      detail: { role: req.role, risk, dryRun, rerunOf: req.rerunOf },
-    });
-  });
+    },
+    { ...req.audit, decision: 'allow', runId, detail: { role: req.role, risk, dryRun, rerunOf: req.rerunOf } },
+  );
 }
 
 function toRecord(value: unknown): Record<string, unknown> {

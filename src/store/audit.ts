@@ -1,4 +1,5 @@
 import type { Queryable } from './db.js';
+import { placeholders } from './runs.js';
 
 /** One audit record: who did what, and whether policy allowed it. */
 export interface AuditEvent {
@@ -21,25 +22,30 @@ export class AuditLog {
 
   /** Appends one event. */
   async append(raw: AuditEvent): Promise<void> {
-    const e = withoutNul(raw);
-    await this.q.query(
-      `INSERT INTO audit_events (actor, action, decision, reason, channel_id, service, environment, command_text, run_id, request_id, detail)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-      [
-        e.actor,
-        e.action,
-        e.decision,
-        e.reason ?? null,
-        e.channelId ?? null,
-        e.service ?? null,
-        e.environment ?? null,
-        e.commandText ?? null,
-        e.runId ?? null,
-        e.requestId ?? null,
-        JSON.stringify(e.detail ?? {}),
-      ],
-    );
+    await this.q.query(`INSERT INTO audit_events (${auditColumns}) VALUES (${placeholders(1, 11)})`, auditValues(raw));
   }
+}
+
+/** The columns of an audit record, in the order of {@link auditValues}. */
+export const auditColumns =
+  'actor, action, decision, reason, channel_id, service, environment, command_text, run_id, request_id, detail';
+
+/** The values of an audit record, in the order of {@link auditColumns} (11 of them). */
+export function auditValues(raw: AuditEvent): unknown[] {
+  const e = withoutNul(raw);
+  return [
+    e.actor,
+    e.action,
+    e.decision,
+    e.reason ?? null,
+    e.channelId ?? null,
+    e.service ?? null,
+    e.environment ?? null,
+    e.commandText ?? null,
+    e.runId ?? null,
+    e.requestId ?? null,
+    JSON.stringify(e.detail ?? {}),
+  ];
 }
 
 /** PostgreSQL text cannot hold NUL; a hostile command must still be audited, so NUL becomes U+FFFD. */

@@ -78,6 +78,37 @@ export interface NewRun {
   rerunOf?: string;
 }
 
+/** The columns a new run sets, in the order of {@link runValues}. */
+export const runColumns =
+  'id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id, dry_run, delivery, schedule_name, scheduled_for, late, rerun_of';
+
+/** The values of a new run, in the order of {@link runColumns} (16 of them). */
+export function runValues(run: NewRun): unknown[] {
+  return [
+    run.id,
+    run.service,
+    run.environment,
+    run.runbook,
+    JSON.stringify(run.params),
+    run.risk,
+    run.status,
+    run.requestedBy,
+    run.channelId,
+    run.requestId ?? null,
+    run.dryRun ?? false,
+    run.delivery ?? 'live',
+    run.schedule?.name ?? null,
+    run.schedule?.scheduledFor ?? null,
+    run.schedule?.late ?? false,
+    run.rerunOf ?? null,
+  ];
+}
+
+/** `$from, …, $(from+count-1)`. */
+export function placeholders(from: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${from + i}`).join(',');
+}
+
 function toRun(row: unknown): Run {
   const r = runRow.parse(row);
   return { ...r, status: r.status as RunStatus };
@@ -90,27 +121,8 @@ export class RunStore {
   /** Inserts a run. */
   async create(run: NewRun): Promise<Run> {
     const res = await this.q.query(
-      `INSERT INTO runs (id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id,
-                         dry_run, delivery, schedule_name, scheduled_for, late, rerun_of)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING *`,
-      [
-        run.id,
-        run.service,
-        run.environment,
-        run.runbook,
-        JSON.stringify(run.params),
-        run.risk,
-        run.status,
-        run.requestedBy,
-        run.channelId,
-        run.requestId ?? null,
-        run.dryRun ?? false,
-        run.delivery ?? 'live',
-        run.schedule?.name ?? null,
-        run.schedule?.scheduledFor ?? null,
-        run.schedule?.late ?? false,
-        run.rerunOf ?? null,
-      ],
+      `INSERT INTO runs (${runColumns}) VALUES (${placeholders(1, 16)}) RETURNING *`,
+      runValues(run),
     );
     return toRun(res.rows[0]);
   }

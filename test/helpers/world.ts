@@ -42,7 +42,8 @@ export const people = {
 export const channels = { ops: 'COPS0001', random: 'CRANDOM01' } as const;
 
 const namespace = 'gl-009-production';
-const signingSecret = 'test-signing-secret-0123456789';
+/** The signing secret every bot of a world verifies requests with. */
+export const signingSecret = 'test-signing-secret-0123456789';
 const storeUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A target database, cache, S3, Kubernetes, Prometheus, API endpoint and TLS endpoint, all healthy. */

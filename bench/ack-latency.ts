@@ -55,7 +55,7 @@ export async function benchAckLatency(): Promise<{ p50Ratio: number; p99Ratio: n
   );
   const bare = await startProcess(
     process.execPath,
-    [...tsx, 'bench/ack/bare-bolt.ts', signingSecret, world.slack.url],
+    ['bench/ack/bare-bolt.mjs', signingSecret, world.slack.url],
     {},
     (line) => line.startsWith('{"port"'),
   );

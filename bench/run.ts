@@ -1,6 +1,7 @@
 import { benchAckLatency } from './ack-latency.js';
 import { benchBotRss } from './bot-rss.js';
 import { benchBurst } from './burst.js';
+import { benchColdStart } from './cold-start.js';
 import { benchHealthWallTime } from './health-wall-time.js';
 import { benchRestore } from './restore.js';
 import { benchWorkerThroughput } from './worker-throughput.js';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     rss: benchBotRss,
     restore: benchRestore,
     burst: benchBurst,
+    'cold-start': benchColdStart,
   };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;

@@ -1,16 +1,17 @@
-import {
+import type {
   AppsV1Api,
   AutoscalingV2Api,
-  type ConfigurationOptions,
+  ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
   NetworkingV1Api,
-  type ObservableMiddleware,
+  ObservableMiddleware,
 } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
 import { abortable } from './abortable.js';
 import { buildKubeConfig } from './kube-config.js';
 import { signalOptions, toKubeError } from './kube-errors.js';
+import { type KubeLib, loadKubeLib } from './kube-lib.js';
 
 /** The API groups the runbooks call. */
 export interface KubeClients {
@@ -19,6 +20,8 @@ export interface KubeClients {
   autoscaling: AutoscalingV2Api;
   networking: NetworkingV1Api;
   custom: CustomObjectsApi;
+  /** The library itself, for its helpers (patch content types). */
+  lib: KubeLib;
 }
 
 /** Sends one request with the clients and the per-call options (the abort signal). */
@@ -35,29 +38,31 @@ export type KubeCall = <T>(
  */
 export function kubeCaller(target: KubernetesTarget, where: string): KubeCall {
   let clients: KubeClients | undefined;
-  const api = (): KubeClients => {
+  const api = (lib: KubeLib): KubeClients => {
     if (!clients) {
-      const kc = buildKubeConfig(target.cluster, `${where}.cluster`);
+      const kc = buildKubeConfig(lib, target.cluster, `${where}.cluster`);
       clients = {
-        core: kc.makeApiClient(CoreV1Api),
-        apps: kc.makeApiClient(AppsV1Api),
-        autoscaling: kc.makeApiClient(AutoscalingV2Api),
-        networking: kc.makeApiClient(NetworkingV1Api),
-        custom: kc.makeApiClient(CustomObjectsApi),
+        core: kc.makeApiClient(lib.CoreV1Api),
+        apps: kc.makeApiClient(lib.AppsV1Api),
+        autoscaling: kc.makeApiClient(lib.AutoscalingV2Api),
+        networking: kc.makeApiClient(lib.NetworkingV1Api),
+        custom: kc.makeApiClient(lib.CustomObjectsApi),
+        lib,
       };
     }
     return clients;
   };
   return async (what, signal, send) => {
     signal?.throwIfAborted();
+    const lib = await loadKubeLib();
     // Outside the try: a bad cluster config is a ConfigError naming its key, not an API error.
-    const clients = api();
+    const clients = api(lib);
     try {
       // The signal aborts the HTTP request; abortable() also covers the auth step before it (exec plugins, files).
-      return await abortable(send(clients, signalOptions(signal)), signal);
+      return await abortable(send(clients, signalOptions(lib, signal)), signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw toKubeError(err, what);
+      throw toKubeError(lib, err, what);
     }
   };
 }

@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/ops-config.js';
 import { ConfigError, messageOf } from '../errors.js';
+import type { KubeLib } from './kube-lib.js';
 
 /**
  * Builds the client configuration for one cluster: server + token, a kubeconfig file (and context), the pod's
  * service account, or the default loading rules (KUBECONFIG, ~/.kube/config, in-cluster) when nothing is given.
  */
-export function buildKubeConfig(cluster: ClusterConfig | undefined, where: string): KubeConfig {
-  const kc = new KubeConfig();
+export function buildKubeConfig(lib: KubeLib, cluster: ClusterConfig | undefined, where: string): KubeConfig {
+  const kc = new lib.KubeConfig();
   try {
     if (cluster?.inCluster) {
       kc.loadFromCluster();

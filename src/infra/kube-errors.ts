@@ -1,13 +1,12 @@
-import {
-  ApiException,
-  type ConfigurationOptions,
-  Observable,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
+import type {
+  ConfigurationOptions,
+  ObservableMiddleware,
+  RequestContext,
+  ResponseContext,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { messageOf } from '../errors.js';
+import type { KubeLib } from './kube-lib.js';
 
 /** The Kubernetes API answered with an error status; `code` is the HTTP status, `reason` the Status reason. */
 export class KubeApiError extends Error {
@@ -36,8 +35,8 @@ function statusOf(body: unknown): { message?: string; reason?: string } {
 }
 
 /** Turns what the client throws into an error whose message names the call, the HTTP code and the API's message. */
-export function toKubeError(err: unknown, what: string): Error {
-  if (err instanceof ApiException) {
+export function toKubeError(lib: KubeLib, err: unknown, what: string): Error {
+  if (err instanceof lib.ApiException) {
     const body: unknown = err.body;
     const status = statusOf(body);
     const code: number = err.code;
@@ -60,14 +59,17 @@ export function toKubeError(err: unknown, what: string): Error {
  * Per-call options that make the request honour `signal`. The generated ObjectParam API runs these as Observable
  * middleware, so `pre` returns the client's own Observable (a Promise-returning middleware breaks the chain here).
  */
-export function signalOptions(signal: AbortSignal | undefined): ConfigurationOptions<ObservableMiddleware> {
+export function signalOptions(
+  lib: KubeLib,
+  signal: AbortSignal | undefined,
+): ConfigurationOptions<ObservableMiddleware> {
   if (!signal) return {};
   const middleware: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
       ctx.setSignal(signal);
-      return new Observable(Promise.resolve(ctx));
+      return new lib.Observable(Promise.resolve(ctx));
     },
-    post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
+    post: (ctx: ResponseContext) => new lib.Observable(Promise.resolve(ctx)),
   };
   return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }

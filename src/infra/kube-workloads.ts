@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
 import { autoscalerStatus } from './kube-autoscaler-summary.js';
 import { kubeCaller } from './kube-call.js';
@@ -79,11 +78,11 @@ export function createKubeWorkloads(target: KubernetesTarget, where: string): Ku
 
     async restartDeployment(at, opts = {}) {
       const body = { spec: { template: { metadata: { annotations: { [restartedAtKey]: at.toISOString() } } } } };
-      const patched = await call(`restart deployment ${deployment}`, opts.signal, ({ apps }, o) =>
+      const patched = await call(`restart deployment ${deployment}`, opts.signal, ({ apps, lib }, o) =>
         apps.patchNamespacedDeployment(
           { name: deployment, namespace, body },
           // The client sends JSON Patch by default, which an object body is not.
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+          lib.setHeaderOptions('Content-Type', lib.PatchStrategy.MergePatch, o),
         ),
       );
       return deploymentRollout(patched);
@@ -132,10 +131,10 @@ export function createKubeWorkloads(target: KubernetesTarget, where: string): Ku
     },
 
     async patchIngress(name, ops, opts = {}) {
-      const body = await call(`patch ingress ${name}`, opts.signal, ({ networking }, o) =>
+      const body = await call(`patch ingress ${name}`, opts.signal, ({ networking, lib }, o) =>
         networking.patchNamespacedIngress(
           { name, namespace, body: ops },
-          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, o),
+          lib.setHeaderOptions('Content-Type', lib.PatchStrategy.JsonPatch, o),
         ),
       );
       return ingressState(body);

@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
 import { kubeCaller } from './kube-call.js';
 import { KubeApiError } from './kube-errors.js';
@@ -136,21 +135,21 @@ export function createKubeTarget(target: KubernetesTarget, where: string): KubeT
     },
 
     async scaleDeployment(replicas, opts = {}) {
-      const scale = await call(`scale deployment ${deployment} to ${replicas}`, opts.signal, ({ apps }, o) =>
+      const scale = await call(`scale deployment ${deployment} to ${replicas}`, opts.signal, ({ apps, lib }, o) =>
         apps.patchNamespacedDeploymentScale(
           { name: deployment, namespace, body: { spec: { replicas } } },
           // The client sends JSON Patch by default, which an object body is not.
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+          lib.setHeaderOptions('Content-Type', lib.PatchStrategy.MergePatch, o),
         ),
       );
       return scale.spec?.replicas ?? replicas;
     },
 
     async annotateDeployment(annotations, opts = {}) {
-      await call(`annotate deployment ${deployment}`, opts.signal, ({ apps }, o) =>
+      await call(`annotate deployment ${deployment}`, opts.signal, ({ apps, lib }, o) =>
         apps.patchNamespacedDeployment(
           { name: deployment, namespace, body: { metadata: { annotations } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+          lib.setHeaderOptions('Content-Type', lib.PatchStrategy.MergePatch, o),
         ),
       );
     },

@@ -4,7 +4,6 @@ import { StepTimeout, withDeadline } from '../jobs/deadline.js';
 import { defaultMinRole, type Risk, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
 import type { AuditEvent } from '../store/audit.js';
-import { recordRequestedRun } from '../store/record-run.js';
 import { newRunId, type Run } from '../store/runs.js';
 import type { CommandDeps, CommandReply } from './command-types.js';
 import { roleAtLeast } from './policy.js';
@@ -171,16 +170,15 @@ function phaseOf(risk: Risk, dryRun: boolean): 'running' | 'dry_run' | 'planning
   return risk !== 'destructive' ? 'running' : dryRun ? 'dry_run' : 'planning';
 }
 
-/** Records the run and its audit entry in one statement; false when a run for this request id exists already. */
+/** Records the run and its audit entry (committed together); false when a run for this request id exists already. */
 function recordRun(
   deps: CommandDeps,
   req: RunRequest,
   r: { runId: string; risk: Risk; dryRun: boolean },
 ): Promise<boolean> {
   const { runId, risk, dryRun } = r;
-  return recordRequestedRun(
-    deps.store.db.pool,
-    {
+  return deps.store.recordRun({
+    run: {
       id: runId,
       service: req.serviceKey,
       environment: req.target.environment,
@@ -195,8 +193,8 @@ function recordRun(
       requestId: req.requestId,
       rerunOf: req.rerunOf,
     },
-    { ...req.audit, decision: 'allow', runId, detail: { role: req.role, risk, dryRun, rerunOf: req.rerunOf } },
-  );
+    audit: { ...req.audit, decision: 'allow', runId, detail: { role: req.role, risk, dryRun, rerunOf: req.rerunOf } },
+  });
 }
 
 function toRecord(value: unknown): Record<string, unknown> {

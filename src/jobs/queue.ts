@@ -1,6 +1,7 @@
 import { createPostgresBackend, type Job, Queue, runMigrations, Worker, withBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { naturalBatcher } from '../batcher.js';
 import { WorkerStopping } from './worker-stopping.js';
 
 /** The data of a run job: the run id and which delivery it is; everything else is read from the store. */
@@ -118,7 +119,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
   /** Only the queue calls we actually use, so both backends' classes fit. */
   interface QueueLike {
     on(event: 'error', listener: (err: Error) => void): unknown;
-    add(name: string, data: RunJobData, opts: object): Promise<unknown>;
+    addBulk(jobs: { name: string; data: RunJobData; opts: object }[]): Promise<unknown>;
     upsertJobScheduler(
       id: string,
       repeat: { pattern: string; tz: string },
@@ -185,9 +186,23 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       const { queue, redis } = makeQueue();
       // Enqueue and the other calls reject to their callers; with no listener BullMQ prints each lost connection.
       queue.on('error', () => {});
+      // Runs requested together are added together: one round trip for what arrives while earlier adds are in flight.
+      const add = naturalBatcher<RunJobData, void>(
+        async (jobs) => {
+          await queue.addBulk(
+            jobs.map((data) => ({
+              name: jobName,
+              data,
+              opts: { ...jobOptions, jobId: jobIdFor(data.runId, data.seq) },
+            })),
+          );
+          return jobs.map(() => undefined);
+        },
+        { maxInFlight: 2, maxBatch: 100 },
+      );
       return {
-        async enqueue(runId, seq = 0) {
-          await queue.add(jobName, { runId, seq }, { ...jobOptions, jobId: jobIdFor(runId, seq) });
+        enqueue(runId, seq = 0) {
+          return add({ runId, seq });
         },
         async upsertSchedule(id, cron, schedule) {
           await queue.upsertJobScheduler(

@@ -30,22 +30,28 @@ export class AuditLog {
 export const auditColumns =
   'actor, action, decision, reason, channel_id, service, environment, command_text, run_id, request_id, detail';
 
+/** An audit record as a row: column name → value (detail as an object), NUL made safe. */
+export function auditRecord(raw: AuditEvent): Record<string, unknown> {
+  const e = withoutNul(raw);
+  return {
+    actor: e.actor,
+    action: e.action,
+    decision: e.decision,
+    reason: e.reason ?? null,
+    channel_id: e.channelId ?? null,
+    service: e.service ?? null,
+    environment: e.environment ?? null,
+    command_text: e.commandText ?? null,
+    run_id: e.runId ?? null,
+    request_id: e.requestId ?? null,
+    detail: e.detail ?? {},
+  };
+}
+
 /** The values of an audit record, in the order of {@link auditColumns} (11 of them). */
 export function auditValues(raw: AuditEvent): unknown[] {
-  const e = withoutNul(raw);
-  return [
-    e.actor,
-    e.action,
-    e.decision,
-    e.reason ?? null,
-    e.channelId ?? null,
-    e.service ?? null,
-    e.environment ?? null,
-    e.commandText ?? null,
-    e.runId ?? null,
-    e.requestId ?? null,
-    JSON.stringify(e.detail ?? {}),
-  ];
+  const row = auditRecord(raw);
+  return auditColumns.split(', ').map((c) => (c === 'detail' ? JSON.stringify(row[c]) : row[c]));
 }
 
 /** PostgreSQL text cannot hold NUL; a hostile command must still be audited, so NUL becomes U+FFFD. */

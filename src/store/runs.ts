@@ -82,26 +82,32 @@ export interface NewRun {
 export const runColumns =
   'id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id, dry_run, delivery, schedule_name, scheduled_for, late, rerun_of';
 
+/** A new run as a row: column name → value (params as an object). */
+export function runRecord(run: NewRun): Record<string, unknown> {
+  return {
+    id: run.id,
+    service: run.service,
+    environment: run.environment,
+    runbook: run.runbook,
+    params: run.params,
+    risk: run.risk,
+    status: run.status,
+    requested_by: run.requestedBy,
+    channel_id: run.channelId,
+    request_id: run.requestId ?? null,
+    dry_run: run.dryRun ?? false,
+    delivery: run.delivery ?? 'live',
+    schedule_name: run.schedule?.name ?? null,
+    scheduled_for: run.schedule?.scheduledFor ?? null,
+    late: run.schedule?.late ?? false,
+    rerun_of: run.rerunOf ?? null,
+  };
+}
+
 /** The values of a new run, in the order of {@link runColumns} (16 of them). */
 export function runValues(run: NewRun): unknown[] {
-  return [
-    run.id,
-    run.service,
-    run.environment,
-    run.runbook,
-    JSON.stringify(run.params),
-    run.risk,
-    run.status,
-    run.requestedBy,
-    run.channelId,
-    run.requestId ?? null,
-    run.dryRun ?? false,
-    run.delivery ?? 'live',
-    run.schedule?.name ?? null,
-    run.schedule?.scheduledFor ?? null,
-    run.schedule?.late ?? false,
-    run.rerunOf ?? null,
-  ];
+  const row = runRecord(run);
+  return runColumns.split(', ').map((c) => (c === 'params' ? JSON.stringify(row[c]) : row[c]));
 }
 
 /** `$from, …, $(from+count-1)`. */

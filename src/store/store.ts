@@ -1,6 +1,7 @@
 import { ApprovalStore } from './approvals.js';
 import { AuditLog } from './audit.js';
 import type { StoreDb } from './db.js';
+import { type RequestedRun, runRecorder } from './record-run.js';
 import { RunStore } from './runs.js';
 import { StepStore } from './steps.js';
 
@@ -11,6 +12,8 @@ export interface Store {
   steps: StepStore;
   audit: AuditLog;
   approvals: ApprovalStore;
+  /** Records a requested run with its audit entry, batched with concurrent requests; false if its request had one. */
+  recordRun: (item: RequestedRun) => Promise<boolean>;
 }
 
 /** Builds the repositories on a pool. */
@@ -21,5 +24,6 @@ export function createStore(db: StoreDb): Store {
     steps: new StepStore(db.pool),
     audit: new AuditLog(db.pool),
     approvals: new ApprovalStore(db),
+    recordRun: runRecorder(db.pool),
   };
 }

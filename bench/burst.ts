@@ -1,7 +1,7 @@
 import { spawnWorker, type WorkerProcess } from '../test/helpers/spawn-worker.js';
 import { channels, createWorld, people, runIdOf, startBot } from '../test/helpers/world.js';
 import { waitUntil } from '../test/support/services.js';
-import { loadAverage } from './stats.js';
+import { describeViolations, loadAverage } from './stats.js';
 
 const runs = 60;
 
@@ -46,7 +46,7 @@ export async function benchBurst(): Promise<{ ratio: number }> {
     console.log(
       `  all posts to the channel meanwhile (run messages and report threads): ${posts.length} in ${(span / 1000).toFixed(1)} s, ${(span / Math.max(1, posts.length - 1) / 1000).toFixed(2)} s apart on average`,
     );
-    console.log(`  Slack limit violations: ${world.slack.violations().length}`);
+    console.log(`  ${describeViolations(world.slack.violations())}`);
     return { ratio };
   } finally {
     for (const p of procs) await p.kill();

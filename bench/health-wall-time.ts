@@ -5,7 +5,7 @@ import { healthChecks } from '../src/jobs/health/checks/index.js';
 import { runHealthChecks } from '../src/jobs/health/run-checks.js';
 import { createWorld, production } from '../test/helpers/world.js';
 import { startDelayProxy } from './delay-proxy.js';
-import { ms } from './stats.js';
+import { loadAverage, ms } from './stats.js';
 
 const injectedMs = 200;
 
@@ -67,12 +67,14 @@ export async function benchHealthWallTime(): Promise<{ ratio: number }> {
     const slowest = single.reduce((a, b) => (b.ms > a.ms ? b : a));
     const sum = single.reduce((a, b) => a + b.ms, 0);
     const ratio = wall / slowest.ms;
-    console.log(`health wall time: ${healthChecks.length} checks, ${injectedMs} ms injected into each`);
+    console.log(
+      `health wall time: ${healthChecks.length} checks, ${injectedMs} ms injected into each (${loadAverage()})`,
+    );
     console.log(`  slowest single check   ${ms(slowest.ms).padStart(10)}  (${slowest.id})`);
     console.log(`  guides' sequential sum ${ms(sum).padStart(10)}`);
     console.log(`  health runbook         ${ms(wall).padStart(10)}`);
     console.log(
-      `  ratio runbook/slowest: ${ratio.toFixed(2)}× (target ≤ 1.3×); sequential/runbook ${(sum / wall).toFixed(1)}×`,
+      `  ratio runbook/slowest: ${ratio.toFixed(2)}× (target ≤ 1.3×); sequential/runbook ${(sum / wall).toFixed(1)}×  (${loadAverage()})`,
     );
     return { ratio };
   } finally {

@@ -4,6 +4,7 @@ import { benchBurst } from './burst.js';
 import { benchColdStart } from './cold-start.js';
 import { benchHealthWallTime } from './health-wall-time.js';
 import { benchRestore } from './restore.js';
+import { benchWorkerRss } from './worker-rss.js';
 import { benchWorkerThroughput } from './worker-throughput.js';
 
 /** Runs every benchmark; each prints its ratio against a baseline measured in the same run. */
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     health: benchHealthWallTime,
     throughput: benchWorkerThroughput,
     rss: benchBotRss,
+    'worker-rss': benchWorkerRss,
     restore: benchRestore,
     burst: benchBurst,
     'cold-start': benchColdStart,

@@ -19,3 +19,12 @@ export function loadAverage(): string {
     .map((l) => l.toFixed(2))
     .join(' ')}`;
 }
+
+/** Slack limit violations the stand-in recorded, summarised: how many, of which kind, and the closest gap. */
+export function describeViolations(violations: readonly { kind: 'window' | 'early'; ms: number }[]): string {
+  if (violations.length === 0) return '0 Slack limit violations';
+  const windows = violations.filter((v) => v.kind === 'window');
+  const early = violations.length - windows.length;
+  const closest = windows.length > 0 ? `, closest gap ${Math.min(...windows.map((v) => v.ms)).toFixed(0)} ms` : '';
+  return `${violations.length} Slack limit violations (${windows.length} too close in a window${closest}; ${early} before a Retry-After)`;
+}

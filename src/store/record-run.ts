@@ -20,8 +20,10 @@ export async function recordRequestedRuns(q: Queryable, items: readonly Requeste
     .split(', ')
     .map((c) => `a.${c}`)
     .join(', ');
-  const res = await q.query<{ id: string }>(
-    `WITH new_run AS (
+  // A named (prepared) statement: PostgreSQL parses and plans it once per connection, not once per batch.
+  const res = await q.query<{ id: string }>({
+    name: 'record_requested_runs',
+    text: `WITH new_run AS (
        INSERT INTO runs (${runColumns})
        SELECT ${runColumns} FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)
        ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
@@ -31,11 +33,11 @@ export async function recordRequestedRuns(q: Queryable, items: readonly Requeste
        SELECT ${audited} FROM jsonb_populate_recordset(NULL::audit_events, $2::jsonb) a JOIN new_run n ON n.id = a.run_id
      )
      SELECT id FROM new_run`,
-    [
+    values: [
       JSON.stringify(items.map((i) => runRecord(i.run))),
       JSON.stringify(items.map((i) => auditRecord({ ...i.audit, runId: i.run.id }))),
     ],
-  );
+  });
   const created = new Set(res.rows.map((r) => r.id));
   return items.map((i) => created.has(i.run.id));
 }

@@ -1,7 +1,7 @@
 import { spawnWorker, type WorkerProcess } from '../test/helpers/spawn-worker.js';
 import { channels, createWorld, people, runIdOf, startBot } from '../test/helpers/world.js';
 import { waitUntil } from '../test/support/services.js';
-import { describeViolations, loadAverage } from './stats.js';
+import { describeViolations, loadAverage, watchEventLoop } from './stats.js';
 
 const runs = 60;
 
@@ -13,7 +13,8 @@ const runs = 60;
 export async function benchBurst(): Promise<{ ratio: number }> {
   const world = await createWorld();
   world.slack.enforceRateLimits();
-  const bot = await startBot(world, { role: 'bot' });
+  const bot = await startBot(world, { role: 'bot', paceAsDeployed: true });
+  const loop = watchEventLoop();
   const procs: WorkerProcess[] = [];
   try {
     // The workers run as deployed (src/main.ts, the outbox's real pacing), with room to start every run at once.
@@ -46,7 +47,7 @@ export async function benchBurst(): Promise<{ ratio: number }> {
     console.log(
       `  all posts to the channel meanwhile (run messages and report threads): ${posts.length} in ${(span / 1000).toFixed(1)} s, ${(span / Math.max(1, posts.length - 1) / 1000).toFixed(2)} s apart on average`,
     );
-    console.log(`  ${describeViolations(world.slack.violations())}`);
+    console.log(`  ${describeViolations(world.slack.violations())}; ${loop.worstStall()}`);
     return { ratio };
   } finally {
     for (const p of procs) await p.kill();

@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** The q-quantile (0..1) of the samples, nearest-rank. */
 export function quantile(samples: readonly number[], q: number): number {
@@ -27,4 +28,16 @@ export function describeViolations(violations: readonly { kind: 'window' | 'earl
   const early = violations.length - windows.length;
   const closest = windows.length > 0 ? `, closest gap ${Math.min(...windows.map((v) => v.ms)).toFixed(0)} ms` : '';
   return `${violations.length} Slack limit violations (${windows.length} too close in a window${closest}; ${early} before a Retry-After)`;
+}
+
+/**
+ * Watches this process's event loop. The Slack stand-in runs here and stamps each call's arrival when its handler
+ * starts, so a stall here compresses the gaps it measures: print the worst stall beside any violation.
+ */
+export function watchEventLoop(): { worstStall(): string } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return {
+    worstStall: () => `worst event-loop stall in the stand-in's process ${(histogram.max / 1e6).toFixed(0)} ms`,
+  };
 }

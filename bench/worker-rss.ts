@@ -3,7 +3,7 @@ import { createWorld, people, runIdOf, startBot } from '../test/helpers/world.js
 import { waitUntil } from '../test/support/services.js';
 import { showRetained } from './bot-rss.js';
 import { startBotProcess } from './processes.js';
-import { describeViolations, loadAverage } from './stats.js';
+import { describeViolations, loadAverage, watchEventLoop } from './stats.js';
 
 const channelIds = Array.from({ length: 20 }, (_, i) => `CMEM${String(i).padStart(5, '0')}`);
 const mib = 1024 * 1024;
@@ -19,7 +19,8 @@ export async function benchWorkerRss(): Promise<{ heapGrowth: number; rssGrowth:
     cfg.channels.allowed.push(...channelIds);
   });
   world.slack.enforceRateLimits();
-  const bot = await startBot(world, { role: 'bot' });
+  const bot = await startBot(world, { role: 'bot', paceAsDeployed: true });
+  const loop = watchEventLoop();
   const worker = await startBotProcess(world, 'worker', {
     NODE_OPTIONS: '--expose-gc --import ./bench/gc-on-signal.mjs',
     WORKER_CONCURRENCY: '8',
@@ -65,7 +66,7 @@ export async function benchWorkerRss(): Promise<{ heapGrowth: number; rssGrowth:
     console.log(`  after 100 runs, collected   ${showRetained(after100)}`);
     console.log(`  after 500 runs, collected   ${showRetained(after500)}`);
     console.log(
-      `  growth after collection: heap ${(heapGrowth * 100).toFixed(1)} % (a leak shows here), RSS ${(rssGrowth * 100).toFixed(1)} %; ${describeViolations(world.slack.violations())}  (${loadAverage()})`,
+      `  growth after collection: heap ${(heapGrowth * 100).toFixed(1)} % (a leak shows here), RSS ${(rssGrowth * 100).toFixed(1)} %; ${describeViolations(world.slack.violations())}; ${loop.worstStall()}  (${loadAverage()})`,
     );
     return { heapGrowth, rssGrowth };
   } finally {

@@ -1,7 +1,7 @@
 import { spawnWorker, type WorkerProcess } from '../test/helpers/spawn-worker.js';
 import { type Bot, createWorld, people, runIdOf, startBot, type World } from '../test/helpers/world.js';
 import { waitUntil } from '../test/support/services.js';
-import { describeViolations, loadAverage } from './stats.js';
+import { describeViolations, loadAverage, watchEventLoop } from './stats.js';
 
 const runsPerRound = 48;
 const channelIds = ['CTHRU0001', 'CTHRU0002', 'CTHRU0003', 'CTHRU0004'];
@@ -63,7 +63,8 @@ export async function benchWorkerThroughput(): Promise<{ ratio: number; ofLimit:
   });
   world.kube.latencyMs = kubeLatencyMs;
   world.slack.enforceRateLimits();
-  const bot = await startBot(world, { role: 'bot' });
+  const bot = await startBot(world, { role: 'bot', paceAsDeployed: true });
+  const loop = watchEventLoop();
   try {
     console.log(
       `worker throughput: ${runsPerRound} 'pods' runs over ${channelIds.length} channels, ${totalConcurrency} in flight in total, ${kubeLatencyMs} ms per Kubernetes call (${loadAverage()})`,
@@ -86,7 +87,7 @@ export async function benchWorkerThroughput(): Promise<{ ratio: number; ofLimit:
     const ratio = one / two;
     const ofLimit = Math.min(...fractions);
     console.log(
-      `  ratio 2 workers / 1 worker at equal concurrency: ${ratio.toFixed(2)}× (scaling out loses nothing: ≈ 1); lowest share of the limit ${(ofLimit * 100).toFixed(0)} %  (${loadAverage()})`,
+      `  ratio 2 workers / 1 worker at equal concurrency: ${ratio.toFixed(2)}× (scaling out loses nothing: ≈ 1); lowest share of the limit ${(ofLimit * 100).toFixed(0)} %; ${loop.worstStall()}  (${loadAverage()})`,
     );
     return { ratio, ofLimit };
   } finally {

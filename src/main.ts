@@ -16,6 +16,7 @@ import { cachedGroupDirectory } from './handlers/group-cache.js';
 import { createInfra } from './infra/infra.js';
 import { startApprovalExpiry } from './jobs/approval-expiry.js';
 import { createCancelBus } from './jobs/cancel-bus.js';
+import { preloadRunbookLibraries } from './jobs/preload.js';
 import { createQueueBackend, type QueueConnection, type RunQueue, type RunWorker } from './jobs/queue.js';
 import { runbooks } from './jobs/registry.js';
 import { startReportRedelivery } from './jobs/report-delivery.js';
@@ -209,8 +210,13 @@ export async function start(opts: StartOptions): Promise<Instance> {
     stops.push(() => cancelBus.close());
 
     let worker: RunWorker | undefined;
+    // Resolved once the runbooks' libraries are loaded (after start); a worker's jobs wait for it.
+    let librariesLoaded: () => void = () => {};
+    const libraries = new Promise<void>((resolve) => {
+      librariesLoaded = resolve;
+    });
     if (env.ROLE !== 'bot') {
-      const execute = createRunExecutor({
+      const runExecutor = createRunExecutor({
         config,
         store,
         reporter: outbox,
@@ -219,6 +225,10 @@ export async function start(opts: StartOptions): Promise<Instance> {
         lateAfterMs: env.SCHEDULE_LATE_AFTER_MS,
         metrics,
       });
+      const execute: typeof runExecutor = async (...args) => {
+        await libraries;
+        return runExecutor(...args);
+      };
       const w = backend.createWorker(execute, {
         concurrency: env.WORKER_CONCURRENCY,
         lockDurationMs: opts.worker?.lockDurationMs ?? env.WORKER_LOCK_DURATION_MS,
@@ -293,6 +303,11 @@ export async function start(opts: StartOptions): Promise<Instance> {
       port = server.port;
     }
     log.info({ role: env.ROLE, port, queue: conn.kind, worker: worker !== undefined }, 'started');
+    if (worker) {
+      preloadRunbookLibraries()
+        .catch((err: unknown) => log.warn({ err }, 'runbook libraries did not load; runs load them when needed'))
+        .finally(librariesLoaded);
+    }
     let stopping: Promise<void> | undefined;
     return {
       port,

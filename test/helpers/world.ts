@@ -290,6 +290,11 @@ export async function startBot(
     env?: Record<string, string>;
     /** Where the bot's JSON log lines go (silent when absent). */
     logTo?: NodeJS.WritableStream;
+    /**
+     * Slack pacing as deployed (1.05 s turns). Tests pace at 50 ms to run fast; a bot sharing channels with worker
+     * processes (which pace as deployed) must pace as they do, or its short turns let theirs come early.
+     */
+    paceAsDeployed?: boolean;
   } = {},
 ): Promise<Bot> {
   const env = loadEnv(botEnv(w, opts));
@@ -297,7 +302,7 @@ export async function startBot(
     env,
     config: w.config,
     log: opts.logTo ? createLogger('debug', opts.logTo) : createLogger('silent'),
-    outbox: { postIntervalMs: 50, updateIntervalMs: 50, backoffMs: 20 },
+    outbox: opts.paceAsDeployed ? {} : { postIntervalMs: 50, updateIntervalMs: 50, backoffMs: 20 },
   });
   const url = `http://127.0.0.1:${instance.port}/slack/events`;
   const pool = new pg.Pool({ connectionString: storeUrl, max: 2, options: `-c search_path=${w.storeSchema}` });

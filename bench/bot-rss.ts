@@ -18,14 +18,15 @@ function rssMiB(pid: number): number {
 const mib = 1024 * 1024;
 
 /** One line of retained memory. */
-export function showRetained(r: { rss: number; heap: number; external: number }): string {
-  return `RSS ${r.rss.toFixed(1)} MiB (heap ${r.heap.toFixed(1)}, external ${r.external.toFixed(1)})`;
+export function showRetained(r: { rss: number; heap: number; heapTotal: number; external: number }): string {
+  return `RSS ${r.rss.toFixed(1)} MiB (heap used ${r.heap.toFixed(1)} of ${r.heapTotal.toFixed(1)} reserved, external ${r.external.toFixed(1)})`;
 }
-const retainedSchema = z.object({ rss: z.number(), heapUsed: z.number(), external: z.number() });
+const retainedSchema = z.object({ rss: z.number(), heapUsed: z.number(), heapTotal: z.number(), external: z.number() });
 /** Memory a process keeps after full collections, in MiB. */
 interface Retained {
   rss: number;
   heap: number;
+  heapTotal: number;
   external: number;
   rawRss: number;
 }
@@ -85,7 +86,13 @@ export async function benchBotRss(): Promise<{ growth: number }> {
         description: 'the bot to collect garbage',
       });
       const m = retainedSchema.parse(JSON.parse(line));
-      return { rss: m.rss / mib, heap: m.heapUsed / mib, external: m.external / mib, rawRss: rssMiB(child.pid ?? 0) };
+      return {
+        rss: m.rss / mib,
+        heap: m.heapUsed / mib,
+        heapTotal: m.heapTotal / mib,
+        external: m.external / mib,
+        rawRss: rssMiB(child.pid ?? 0),
+      };
     };
     await fire(100);
     const after100 = await retained();

@@ -6,6 +6,6 @@ process.on('SIGUSR2', () => {
   globalThis.gc?.();
   const m = process.memoryUsage();
   process.stderr.write(
-    `${JSON.stringify({ benchGc: true, rss: m.rss, heapUsed: m.heapUsed, external: m.external })}\n`,
+    `${JSON.stringify({ benchGc: true, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external })}\n`,
   );
 });

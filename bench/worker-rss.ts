@@ -7,7 +7,7 @@ import { describeViolations, loadAverage, watchEventLoop } from './stats.js';
 
 const channelIds = Array.from({ length: 20 }, (_, i) => `CMEM${String(i).padStart(5, '0')}`);
 const mib = 1024 * 1024;
-const retainedSchema = z.object({ rss: z.number(), heapUsed: z.number(), external: z.number() });
+const retainedSchema = z.object({ rss: z.number(), heapUsed: z.number(), heapTotal: z.number(), external: z.number() });
 
 /**
  * Memory a worker process (the runbooks and the outbox that posts their messages) keeps after full collections,
@@ -54,7 +54,7 @@ export async function benchWorkerRss(): Promise<{ heapGrowth: number; rssGrowth:
       worker.child.kill('SIGUSR2');
       const line = await waitUntil(() => lines()[seen], { timeoutMs: 30_000, description: 'the worker to collect' });
       const m = retainedSchema.parse(JSON.parse(line));
-      return { rss: m.rss / mib, heap: m.heapUsed / mib, external: m.external / mib };
+      return { rss: m.rss / mib, heap: m.heapUsed / mib, heapTotal: m.heapTotal / mib, external: m.external / mib };
     };
     console.log(`worker memory: 'pods' runs over ${channelIds.length} channels, one worker process (${loadAverage()})`);
     await runs(100);

@@ -4,7 +4,13 @@ import { Outbox } from '../../src/bot/outbox.js';
 import { createSlackPacer, type SlackPacer } from '../../src/bot/slack-pacer.js';
 import type { MessageBody } from '../../src/bot/views/blocks.js';
 import { createLogger } from '../../src/log.js';
-import { type FakeSlack, type SlackCall, slackMessageKey, startFakeSlack } from '../support/fake-slack.js';
+import {
+  type FakeSlack,
+  pacingFaults,
+  type SlackCall,
+  slackMessageKey,
+  startFakeSlack,
+} from '../support/fake-slack.js';
 import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix } from '../support/services.js';
 
 const body = (text: string): MessageBody => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
@@ -14,7 +20,7 @@ const body = (text: string): MessageBody => ({ text, blocks: [{ type: 'section',
  * window closer than 900 ms. The outbox starts them 1050 ms apart; arrival jitter on a loaded 2-core box can eat part
  * of that margin (Slack itself allows short bursts), but not 150 ms of it.
  */
-const refusals = (s: FakeSlack) => s.violations().filter((v) => v.kind === 'early' || v.ms < 900);
+const refusals = (s: FakeSlack) => pacingFaults(s.violations());
 
 /** Gaps in ms between consecutive accepted calls. */
 const gaps = (calls: SlackCall[]) => calls.slice(1).map((c, i) => c.at - (calls[i]?.at ?? 0));

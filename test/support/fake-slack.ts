@@ -121,6 +121,16 @@ export interface SlackViolation {
   ms: number;
 }
 
+/**
+ * The violations that show a pacing fault rather than arrival jitter: a call before its Retry-After, or two calls of
+ * one window under 900 ms apart. The outbox spaces calls 1,050 ms apart when it takes their turns; on a loaded
+ * machine one request can reach the stand-in tens of ms later than the next, which Slack's edge would see too and
+ * answer with a 429 the outbox honours. A pacing fault shows as a gap of a few hundred ms.
+ */
+export function pacingFaults(violations: readonly SlackViolation[]): SlackViolation[] {
+  return violations.filter((v) => v.kind === 'early' || v.ms < 900);
+}
+
 /** The key {@link FakeSlack.messages} uses for a message. */
 export function slackMessageKey(channel: string, ts: string): string {
   return `${channel}/${ts}`;

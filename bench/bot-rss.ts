@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { botEnv, createWorld, people } from '../test/helpers/world.js';
 import { dropRedisKeys, waitUntil } from '../test/support/services.js';
 import { postSigned, slashCommandBody } from '../test/support/slack-signing.js';
-import { buildDist } from './processes.js';
+import { buildDist, startArgs } from './processes.js';
 import { loadAverage } from './stats.js';
 
 /** Resident set size of a process, in MiB, from /proc. */
@@ -40,7 +40,7 @@ export async function benchBotRss(): Promise<{ growth: number }> {
   const env = botEnv(world, { role: 'bot', env: { LOG_LEVEL: 'warn', PORT: '0' } });
   buildDist();
   // As `npm start` runs it (compiled), plus the hook that collects garbage on a signal.
-  const child = spawn(process.execPath, ['--expose-gc', '--import', './bench/gc-on-signal.mjs', 'dist/main.js'], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', './bench/gc-on-signal.mjs', ...startArgs()], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

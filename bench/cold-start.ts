@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { botEnv, createWorld, signingSecret } from '../test/helpers/world.js';
-import { buildDist } from './processes.js';
+import { buildDist, startArgs } from './processes.js';
 import { loadAverage, ms, quantile } from './stats.js';
 
 const rounds = 7;
@@ -85,7 +85,7 @@ export async function benchColdStart(): Promise<{ botMs: number; ratio: number }
       const port = await freePort();
       bot.push(
         await timeToReady(
-          ['dist/main.js'],
+          startArgs(),
           botEnv(world, { env: { PORT: String(port), OPS_CONFIG: configFile } }),
           `http://127.0.0.1:${port}/readyz`,
           (s) => s === 200,

@@ -59,6 +59,16 @@ export async function startProcess(
   };
 }
 
+/** The arguments `npm start` gives node (its V8 flags and the entry point), read from package.json. */
+export function startArgs(): string[] {
+  const pkg = z
+    .object({ scripts: z.object({ start: z.string() }) })
+    .parse(JSON.parse(readFileSync('package.json', 'utf8')));
+  const [node, ...args] = pkg.scripts.start.split(' ').filter(Boolean);
+  if (node !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  return args;
+}
+
 /** Compiles src/ to dist/ if it is stale: what `npm start` runs first. */
 export function buildDist(): void {
   const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
@@ -66,7 +76,7 @@ export function buildDist(): void {
 }
 
 /**
- * Starts the bot as `npm start` runs it (`node dist/main.js`), as its own process, on the world's services, with the
+ * Starts the bot as `npm start` runs it (node with its arguments from package.json), as its own process, on the world's services, with the
  * world's config written to a file. Resolves with the process and its HTTP port once it logged "started".
  */
 export async function startBotProcess(
@@ -79,7 +89,7 @@ export async function startBotProcess(
   writeFileSync(configFile, JSON.stringify(w.config));
   const proc = await startProcess(
     process.execPath,
-    ['dist/main.js'],
+    startArgs(),
     botEnv(w, { role, env: { LOG_LEVEL: 'info', OPS_CONFIG: configFile, ...env } }),
     (line) => line.includes('"msg":"started"'),
   );

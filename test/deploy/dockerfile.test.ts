@@ -128,9 +128,13 @@ describe('deploy/Dockerfile', () => {
     expect(health).toContain('process.env.PORT');
   });
 
-  it('starts node directly under tini (signals reach the drain logic), on the compiled dist/main.js', () => {
+  it('starts node directly under tini (signals reach the drain logic), exactly as `npm start` runs it', () => {
     expect(instructions).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
-    expect(instructions).toContain('CMD ["node", "dist/main.js"]');
+    const start = z
+      .object({ scripts: z.object({ start: z.string() }) })
+      .parse(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))).scripts.start;
+    expect(start).toMatch(/^node .*dist\/main\.js$/);
+    expect(instructions).toContain(`CMD ${JSON.stringify(start.split(' '))}`.replace(/","/g, '", "'));
     expect(readFileSync(join(root, 'src', 'main.ts'), 'utf8')).toMatch(/process\.on\('SIGTERM'/);
   });
 });

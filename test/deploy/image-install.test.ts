@@ -60,12 +60,15 @@ describe("the image's install step (npm ci --omit=dev) and entry point", { timeo
     }
   });
 
-  it('boots `node dist/main.js` from it, without a warning, and answers /healthz and /readyz', async () => {
+  it('boots the entry point as `npm start` runs it, without a warning, and answers /healthz and /readyz', async () => {
     const configFile = join(app, 'ops.json.yml');
     writeFileSync(configFile, JSON.stringify(world.config));
     // The runtime image's node is Node 24 LTS, as is the one running this test (the project's own).
     expect(process.versions.node.split('.')[0]).toBe('24');
-    child = spawn(process.execPath, ['dist/main.js'], {
+    const start = z
+      .object({ scripts: z.object({ start: z.string() }) })
+      .parse(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))).scripts.start;
+    child = spawn(process.execPath, start.split(' ').slice(1), {
       cwd: app,
       env: {
         PATH: process.env.PATH ?? '',

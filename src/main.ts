@@ -32,6 +32,7 @@ import { startDemoTargets, withDefaults } from './playground/demo-targets.js';
 import { playgroundRoster } from './playground/roster.js';
 import { type Playground, startPlayground } from './playground/server.js';
 import { shouldStandInForSlack } from './playground/stand-in.js';
+import { slackLibraryLogger } from './slack-logger.js';
 import { openStoreDb, type StoreDb } from './store/db.js';
 import { startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { migrateStore } from './store/migrate.js';
@@ -189,6 +190,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
     const slack = new WebClient(botToken, {
       slackApiUrl: env.SLACK_API_URL,
       rejectRateLimitedCalls: true,
+      logger: slackLibraryLogger(log, 'web-api'),
       retryConfig: { retries: 0 },
       // No Slack call may hang a run or a shutdown.
       timeout: 10_000,

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import type { OpsConfig } from '../config/ops-config.js';
 import { cancelClick } from '../handlers/cancel-run.js';
 import { approveClick } from '../handlers/decide-approval.js';
 import type { CommandDeps } from '../handlers/handle-command.js';
 import { resolveInterruptedClick } from '../handlers/resolve-interrupted.js';
-import type { Logger } from '../log.js';
+import { slackLibraryLogger } from '../slack-logger.js';
 import { type ButtonDeps, buttonListener } from './listeners/actions/button-listener.js';
 import { rejectListener } from './listeners/actions/reject.js';
 import { recoveryListener, rerunListener } from './listeners/actions/rerun.js';
@@ -40,23 +40,6 @@ export interface SlackBot {
   stop(): Promise<void>;
 }
 
-function boltLogger(log: Logger): import('@slack/bolt').Logger {
-  const child = log.child({ component: 'bolt' });
-  let level = LogLevel.INFO;
-  return {
-    // Bolt logs at debug several times per request: build the line only when it will be written.
-    debug: (...m: unknown[]) => child.isLevelEnabled('debug') && child.debug(m.map(String).join(' ')),
-    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
-    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
-    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
-    setLevel: (l) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
-}
-
 /**
  * Builds and starts the Bolt app: HTTP mode on `port` at /slack/events with signatures verified, or Socket Mode
  * when an app token is given. Listeners only parse, authorize, persist and enqueue.
@@ -68,7 +51,7 @@ export async function startSlackBot(
   routes: ExtraRoute[] = [],
 ): Promise<SlackBot> {
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
-  const logger = boltLogger(deps.log);
+  const logger = slackLibraryLogger(deps.log, 'bolt');
   const customRoutes = routes.map((r) => ({ path: r.path, method: [r.method], handler: r.handler }));
   const app = settings.appToken
     ? new App({

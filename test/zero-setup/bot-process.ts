@@ -184,9 +184,13 @@ export function startBotProcess(
   return bot;
 }
 
-/** PostgreSQL processes whose data dir is under `dataDir`, from /proc: what a stopped bot must not leave behind. */
+/**
+ * PostgreSQL servers (postmasters) whose data dir is under `dataDir`, from /proc: what a stopped bot must not leave
+ * behind. A backend the server has just forked carries the server's command line until it renames itself, so a
+ * process whose parent is one of them is one of its children, not another server.
+ */
 export function postgresProcessesOn(dataDir: string): number[] {
-  const pids: number[] = [];
+  const found = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let cmd: string;
@@ -197,11 +201,11 @@ export function postgresProcessesOn(dataDir: string): number[] {
     } catch {
       continue; // gone while we looked
     }
-    // A zombie holds nothing; it waits only for its parent to reap it.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    // After the command name: state, then the parent's pid. A zombie holds nothing; it waits for its parent.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (state !== 'Z' && cmd.includes('postgres') && cmd.includes(`-D ${join(dataDir, 'pg')}`)) {
-      pids.push(Number(entry));
+      found.set(Number(entry), Number(ppid));
     }
   }
-  return pids;
+  return [...found].filter(([, ppid]) => !found.has(ppid)).map(([pid]) => pid);
 }

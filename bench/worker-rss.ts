@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { createWorld, people, runIdOf, startBot } from '../test/helpers/world.js';
+import { createWorld, startBot } from '../test/helpers/world.js';
 import { waitUntil } from '../test/support/services.js';
 import { showRetained } from './bot-rss.js';
 import { startBotProcess } from './processes.js';
+import { startPodsRuns, waitReported } from './runs.js';
 import { describeViolations, loadAverage, watchEventLoop } from './stats.js';
 
 const channelIds = Array.from({ length: 20 }, (_, i) => `CMEM${String(i).padStart(5, '0')}`);
@@ -28,21 +29,9 @@ export async function benchWorkerRss(): Promise<{ heapGrowth: number; rssGrowth:
   try {
     let started = 0;
     const runs = async (count: number) => {
-      const ids: string[] = [];
-      for (let i = 0; i < count; i++, started++) {
-        const channel = channelIds[started % channelIds.length];
-        ids.push(runIdOf(await bot.command('pods', { user: people.viewer, channel })));
-      }
-      await waitUntil(
-        async () => {
-          const rows = await bot.query<{ n: string }>(
-            'SELECT count(*) AS n FROM runs WHERE id = ANY($1) AND reported_at IS NOT NULL',
-            [ids],
-          );
-          return Number(rows[0]?.n) === ids.length;
-        },
-        { timeoutMs: 600_000, intervalMs: 200, description: `${count} runs reported` },
-      );
+      const ids = await startPodsRuns(bot, channelIds, count, started);
+      started += count;
+      await waitReported(bot, ids, 600_000);
     };
     const retained = async () => {
       const lines = () =>

@@ -1,6 +1,6 @@
 import { spawnWorker, type WorkerProcess } from '../test/helpers/spawn-worker.js';
-import { type Bot, createWorld, people, runIdOf, startBot, type World } from '../test/helpers/world.js';
-import { waitUntil } from '../test/support/services.js';
+import { type Bot, createWorld, startBot, type World } from '../test/helpers/world.js';
+import { startPodsRuns, waitReported } from './runs.js';
 import { describeViolations, loadAverage, watchEventLoop } from './stats.js';
 
 const runsPerRound = 48;
@@ -26,22 +26,8 @@ async function round(world: World, bot: Bot, workers: number): Promise<Round> {
     const callsBefore = world.slack.calls.length;
     const violationsBefore = world.slack.violations().length;
     const started = performance.now();
-    const ids: string[] = [];
-    for (let i = 0; i < runsPerRound; i++) {
-      const channel = channelIds[i % channelIds.length];
-      ids.push(runIdOf(await bot.command('pods', { user: people.viewer, channel })));
-    }
-    // Done when every run succeeded and its report reached Slack.
-    await waitUntil(
-      async () => {
-        const rows = await bot.query<{ n: string }>(
-          "SELECT count(*) AS n FROM runs WHERE id = ANY($1) AND status = 'succeeded' AND reported_at IS NOT NULL",
-          [ids],
-        );
-        return Number(rows[0]?.n) === ids.length;
-      },
-      { timeoutMs: 300_000, intervalMs: 100, description: `${runsPerRound} runs on ${workers} worker(s)` },
-    );
+    const ids = await startPodsRuns(bot, channelIds, runsPerRound);
+    await waitReported(bot, ids, 300_000);
     const seconds = (performance.now() - started) / 1000;
     const posts = world.slack.calls
       .slice(callsBefore)

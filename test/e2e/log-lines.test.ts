@@ -1,6 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bot, createWorld, people, runIdOf, startBot, type World } from '../helpers/world.js';
+import { type Bot, captureLog, createWorld, people, runIdOf, startBot, type World } from '../helpers/world.js';
 
 /** Keys that appear twice in one object of a JSON text (JSON.parse keeps the last one silently). */
 function duplicateKeys(json: string): string[] {
@@ -32,15 +31,11 @@ function duplicateKeys(json: string): string[] {
 describe('what the process logs', () => {
   let world: World;
   let bot: Bot;
-  let logged = '';
+  const log = captureLog();
 
   beforeAll(async () => {
     world = await createWorld();
-    const logs = new PassThrough();
-    logs.on('data', (d: Buffer) => {
-      logged += d.toString();
-    });
-    bot = await startBot(world, { logTo: logs });
+    bot = await startBot(world, { logTo: log.stream });
   });
   afterAll(async () => {
     await bot?.stop();
@@ -53,7 +48,10 @@ describe('what the process logs', () => {
     world.slack.failNext('chat.postMessage', { status: 503 });
     await bot.finalMessage(runIdOf(await bot.command('pods', { user: people.viewer })));
 
-    const lines = logged.split('\n').filter((l) => l !== '');
+    const lines = log
+      .text()
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines.length).toBeGreaterThan(20);
     for (const line of lines) {
       const parsed: unknown = JSON.parse(line);

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadEnv } from '../../src/config/env.js';
@@ -409,4 +410,14 @@ export function runIdOf(reply: SignedPostResult): string {
   const match = /run `?(r-[0-9a-f]+)`?/.exec(reply.text);
   if (!match?.[1]) throw new Error(`no run id in reply: ${reply.text}`);
   return match[1];
+}
+
+/** A stream to pass as `startBot`'s `logTo`, and everything written to it so far. */
+export function captureLog(): { stream: NodeJS.WritableStream; text(): string } {
+  let text = '';
+  const stream = new PassThrough();
+  stream.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  return { stream, text: () => text };
 }

@@ -1,6 +1,15 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bot, botEnv, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
+import {
+  type Bot,
+  botEnv,
+  captureLog,
+  createWorld,
+  people,
+  production,
+  runIdOf,
+  startBot,
+  type World,
+} from '../helpers/world.js';
 
 const dbPassword = 'Db-Pa55word-never-logged';
 const s3Secret = 'S3-secret-key-never-logged';
@@ -9,7 +18,7 @@ const kubeToken = 'kube-token-never-logged';
 describe('secrets never reach the logs or Slack', () => {
   let world: World;
   let bot: Bot;
-  let logged = '';
+  const log = captureLog();
   beforeAll(async () => {
     world = await createWorld((cfg) => {
       const prod = production(cfg);
@@ -18,11 +27,7 @@ describe('secrets never reach the logs or Slack', () => {
       if (prod.backups) prod.backups.secretAccessKey = s3Secret;
       if (prod.kubernetes?.cluster) prod.kubernetes.cluster.token = kubeToken;
     });
-    const logs = new PassThrough();
-    logs.on('data', (d: Buffer) => {
-      logged += d.toString();
-    });
-    bot = await startBot(world, { logTo: logs });
+    bot = await startBot(world, { logTo: log.stream });
   });
   afterAll(async () => {
     await bot?.stop();
@@ -39,14 +44,14 @@ describe('secrets never reach the logs or Slack', () => {
     await bot.finalMessage(runIdOf(await bot.command('pods', { user: people.viewer })));
     world.kube.clearFaults();
 
-    expect(logged.length).toBeGreaterThan(1000);
-    expect(logged).toContain('"runId"');
+    expect(log.text().length).toBeGreaterThan(1000);
+    expect(log.text()).toContain('"runId"');
     // The bot token may authenticate a call (a `token` field); it must never be in what a call carries to people.
     const payloads = JSON.stringify(
       world.slack.calls.map((c) => Object.fromEntries(Object.entries(c.body).filter(([k]) => k !== 'token'))),
     );
     for (const secret of secrets) {
-      expect(logged.includes(secret), `log contains ${secret.slice(0, 6)}…`).toBe(false);
+      expect(log.text().includes(secret), `log contains ${secret.slice(0, 6)}…`).toBe(false);
       expect(payloads.includes(secret), `Slack payload contains ${secret.slice(0, 6)}…`).toBe(false);
     }
   });

@@ -238,8 +238,17 @@ export async function start(opts: StartOptions): Promise<Instance> {
       });
       worker = w;
       // A cancel click may land on any instance; the one holding the run aborts it.
-      await cancelBus.subscribe((runId) => {
+      const cancelHeld = (runId: string) => {
         if (w.cancel(runId, 'cancelled from Slack')) log.info({ runId }, 'run cancelled on this worker');
+      };
+      await cancelBus.subscribe(cancelHeld, () => {
+        // Broadcasts sent while the subscription was down are lost: the store's cancel flags say what was missed.
+        for (const runId of w.held()) {
+          store.runs.get(runId).then(
+            (run) => run?.cancel_requested_at && cancelHeld(runId),
+            (err: unknown) => log.warn({ runId, err }, 'could not read a held run to resync its cancel flag'),
+          );
+        }
       });
       // The rest of the budget is for the outbox to deliver what the stopping runs reported, and the store.
       stops.push(async () => log.info({ outcome: await w.close(leftOfShutdown(1500)) }, 'worker stopped'));

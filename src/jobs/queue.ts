@@ -50,6 +50,8 @@ export interface RunQueue {
 export interface RunWorker {
   /** Cancels a run this worker holds; false if it does not hold it. */
   cancel(runId: string, reason: string): boolean;
+  /** The runs this worker holds now. */
+  held(): string[];
   /**
    * Stops taking jobs and waits up to `deadlineMs` for running ones; after that it force-closes,
    * and BullMQ's stalled-job recovery hands the unfinished job to another worker.
@@ -265,6 +267,9 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
           const controller = running.get(runId);
           controller?.abort(reason);
           return controller !== undefined;
+        },
+        held() {
+          return [...running.keys()];
         },
         async close(deadlineMs) {
           // Stop fetching first; BullMQ's own close() would wait for active jobs without a deadline.

@@ -1,10 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { URL } from 'node:url';
-import { resolveTarget } from '../src/config/targets.js';
-import { createInfra } from '../src/infra/infra.js';
+import { z } from 'zod';
 import { healthChecks } from '../src/jobs/health/checks/index.js';
-import { runHealthChecks } from '../src/jobs/health/run-checks.js';
 import { createWorld, production } from '../test/helpers/world.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { runProcess } from './processes.js';
 import { loadAverage, ms } from './stats.js';
 
 const injectedMs = 200;
@@ -43,27 +45,24 @@ export async function benchHealthWallTime(): Promise<{ ratio: number }> {
     prod.healthUrl = api.toString();
     prod.tlsEndpoints = [`127.0.0.1:${tlsPort}`];
 
-    const target = resolveTarget(world.config, 'thermaliq', 'production');
-    const base = { serviceKey: 'thermaliq', environment: 'production', thresholds: target.thresholds };
-    const timeoutMs = 10_000;
-
-    // Each check alone, one after another, as the guides' scripts do (fresh adapters, so no warm connections).
+    const dir = mkdtempSync(join(tmpdir(), 'bench-health-'));
+    const configFile = join(dir, 'ops.json');
+    writeFileSync(configFile, JSON.stringify(world.config));
+    // Baseline and subject each in a process of their own, timed inside it (module loading excluded).
+    const measure = async (which: string) => {
+      const out = await runProcess(process.execPath, ['--import', 'tsx', 'bench/health-child.ts', configFile, which]);
+      const o = z
+        .object({ ms: z.number(), errors: z.array(z.string()) })
+        .parse(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
+      if (o.errors.length > 0) throw new Error(`checks errored: ${o.errors.join('; ')}`);
+      return o.ms;
+    };
+    // Each check alone, one after another, as the guides' scripts do.
     const single: { id: string; ms: number }[] = [];
-    for (const check of healthChecks) {
-      const infra = createInfra(target.env, { serviceKey: 'thermaliq', environment: 'production' });
-      const started = performance.now();
-      await runHealthChecks([check], { ...base, infra }, { timeoutMs });
-      single.push({ id: check.id, ms: performance.now() - started });
-      await infra.close();
-    }
-    const infra = createInfra(target.env, { serviceKey: 'thermaliq', environment: 'production' });
-    const started = performance.now();
-    const results = await runHealthChecks(healthChecks, { ...base, infra }, { timeoutMs });
-    const wall = performance.now() - started;
-    await infra.close();
+    for (const check of healthChecks) single.push({ id: check.id, ms: await measure(check.id) });
+    const wall = await measure('all');
+    rmSync(dir, { recursive: true, force: true });
 
-    const errors = results.filter((r) => r.status === 'error');
-    if (errors.length > 0) throw new Error(`checks errored: ${errors.map((e) => `${e.id}: ${e.summary}`).join('; ')}`);
     const slowest = single.reduce((a, b) => (b.ms > a.ms ? b : a));
     const sum = single.reduce((a, b) => a + b.ms, 0);
     const ratio = wall / slowest.ms;

@@ -1,19 +1,14 @@
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  type S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { messageOf } from '../errors.js';
 import type { BackupHead, DeleteOutcome, UploadedObject } from './backups.js';
+import { loadS3StorageLib, type S3Lib } from './s3-lib.js';
 
 /** The client and location the object operations act on. */
 export interface BackupLocation {
-  client: S3Client;
+  /** The S3 client and the SDK it came from, created on first use (the SDK loads lazily). */
+  connect(): Promise<{ client: S3Client; lib: S3Lib }>;
   bucket: string;
   prefix: string;
 }
@@ -29,8 +24,8 @@ export function bareEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^W\//, '').replace(/"/g, '');
 }
 
-function statusOf(err: unknown): number | undefined {
-  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+function statusOf(lib: S3Lib, err: unknown): number | undefined {
+  return err instanceof lib.S3ServiceException ? err.$metadata.httpStatusCode : undefined;
 }
 
 /** HeadObject, with "no such key" as undefined. */
@@ -39,8 +34,9 @@ export async function headObject(
   key: string,
   signal: AbortSignal | undefined,
 ): Promise<BackupHead | undefined> {
+  const { client, lib } = await loc.connect();
   try {
-    const head = await loc.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: key }), {
+    const head = await client.send(new lib.HeadObjectCommand({ Bucket: loc.bucket, Key: key }), {
       abortSignal: signal,
     });
     return {
@@ -51,7 +47,7 @@ export async function headObject(
     };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    if (statusOf(err) === 404) return undefined;
+    if (statusOf(lib, err) === 404) return undefined;
     throw new Error(`Cannot read s3://${loc.bucket}/${key}: ${messageOf(err)}`);
   }
 }
@@ -65,9 +61,10 @@ export async function openObject(
   const where = `s3://${loc.bucket}/${key}`;
   let body: unknown;
   let etag: string | undefined;
+  const { client, lib } = await loc.connect();
   try {
-    const got = await loc.client.send(
-      new GetObjectCommand({
+    const got = await client.send(
+      new lib.GetObjectCommand({
         Bucket: loc.bucket,
         Key: key,
         IfMatch: opts.ifMatch === undefined ? undefined : `"${opts.ifMatch}"`,
@@ -78,8 +75,8 @@ export async function openObject(
     etag = bareEtag(got.ETag);
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
-    if (statusOf(err) === 412) throw new Error(`${where} was replaced after the plan was made (ETag changed)`);
-    if (statusOf(err) === 404) throw new Error(`${where} does not exist`);
+    if (statusOf(lib, err) === 412) throw new Error(`${where} was replaced after the plan was made (ETag changed)`);
+    if (statusOf(lib, err) === 404) throw new Error(`${where} does not exist`);
     throw new Error(`Cannot read ${where}: ${messageOf(err)}`);
   }
   // In Node the SDK's body is an IncomingMessage; anything else means a runtime we do not support.
@@ -111,6 +108,8 @@ export async function uploadObject(
   opts: { signal?: AbortSignal; contentType?: string },
 ): Promise<UploadedObject> {
   opts.signal?.throwIfAborted();
+  const [{ client }, { Upload }] = await Promise.all([loc.connect(), loadS3StorageLib()]);
+  opts.signal?.throwIfAborted();
   let size = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -124,7 +123,7 @@ export async function uploadObject(
   const onAbort = () => abortController.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const upload = new Upload({
-    client: loc.client,
+    client,
     params: { Bucket: loc.bucket, Key: key, Body: counter, ContentType: opts.contentType },
     partSize,
     queueSize,
@@ -158,12 +157,13 @@ export async function deleteObjectKeys(
     throw new Error(`Refusing to delete outside s3://${loc.bucket}/${loc.prefix}: ${outside.slice(0, 3).join(', ')}`);
   }
   const outcome: DeleteOutcome = { deleted: [], errors: [] };
+  const { client, lib } = await loc.connect();
   for (let start = 0; start < keys.length; start += deleteBatchSize) {
     signal?.throwIfAborted();
     const batch = keys.slice(start, start + deleteBatchSize);
     try {
-      const result = await loc.client.send(
-        new DeleteObjectsCommand({
+      const result = await client.send(
+        new lib.DeleteObjectsCommand({
           Bucket: loc.bucket,
           Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false },
         }),

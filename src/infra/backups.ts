@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { ListObjectsV2Command, type ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import type { BackupsTarget } from '../config/ops-config.js';
 import { messageOf } from '../errors.js';
 import { deleteObjectKeys, headObject, openObject, uploadObject } from './backup-objects.js';
+import { loadS3Lib, type S3Lib } from './s3-lib.js';
 
 /** One backup object. */
 export interface BackupObject {
@@ -64,7 +65,7 @@ export function createBackupStore(
   target: Omit<BackupsTarget, 'retention'> & { bucket: string },
   opts: { pageSize?: number } = {},
 ): BackupStore {
-  const client = new S3Client({
+  const settings = {
     region: target.region,
     endpoint: target.endpoint,
     forcePathStyle: target.forcePathStyle,
@@ -78,19 +79,29 @@ export function createBackupStore(
       target.accessKeyId && target.secretAccessKey
         ? { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey }
         : undefined,
-  });
+  } satisfies ConstructorParameters<S3Lib['S3Client']>[0];
+  let connecting: Promise<{ client: S3Client; lib: S3Lib }> | undefined;
+  let created: S3Client | undefined;
+  const connect = () => {
+    connecting ??= loadS3Lib().then((lib) => {
+      created = new lib.S3Client(settings);
+      return { client: created, lib };
+    });
+    return connecting;
+  };
   const { bucket, prefix } = target;
   const where = `s3://${bucket}/${prefix}`;
 
   /** Visits every object under the prefix, one ListObjectsV2 page at a time. */
   async function eachObject(signal: AbortSignal | undefined, visit: (o: BackupObject) => void): Promise<void> {
     let token: string | undefined;
+    const { client, lib } = await connect();
     do {
       signal?.throwIfAborted();
       let page: ListObjectsV2CommandOutput;
       try {
         page = await client.send(
-          new ListObjectsV2Command({
+          new lib.ListObjectsV2Command({
             Bucket: bucket,
             Prefix: prefix || undefined,
             ContinuationToken: token,
@@ -112,7 +123,7 @@ export function createBackupStore(
     } while (token);
   }
 
-  const s3 = { client, bucket, prefix };
+  const s3 = { connect, bucket, prefix };
 
   return {
     bucket,
@@ -144,7 +155,7 @@ export function createBackupStore(
     upload: (key, body, opts = {}) => uploadObject(s3, key, body, opts),
     deleteKeys: (keys, opts = {}) => deleteObjectKeys(s3, keys, opts.signal),
     async close() {
-      client.destroy();
+      created?.destroy();
     },
   };
 }

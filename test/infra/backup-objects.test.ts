@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
+import * as s3Lib from '@aws-sdk/client-s3';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteObjectKeys, uploadObject } from '../../src/infra/backup-objects.js';
@@ -15,6 +16,7 @@ describe('BackupStore objects on s3rver: head, read, multipart upload, batched d
   let client: S3Client;
   const sent: string[] = [];
   const bucket = 'thermaliq-backups';
+  const located = (prefix: string) => ({ connect: async () => ({ client, lib: s3Lib }), bucket, prefix });
 
   beforeAll(async () => {
     s3 = await startS3({ buckets: [bucket] });
@@ -75,7 +77,7 @@ describe('BackupStore objects on s3rver: head, read, multipart upload, batched d
   it('uploads a large stream as a multipart upload, counting its bytes', async () => {
     const body = randomBytes(12 * 1024 * 1024);
     sent.length = 0;
-    const loc = { client, bucket, prefix: 'production/' };
+    const loc = located('production/');
     // In 1 MiB chunks, as a pg_dump pipe would deliver it.
     const chunks = Array.from({ length: 12 }, (_, i) => body.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
     const uploaded = await uploadObject(loc, 'production/big.sql.gz', Readable.from(chunks), {});
@@ -90,7 +92,7 @@ describe('BackupStore objects on s3rver: head, read, multipart upload, batched d
   it('a source that fails mid-upload fails the upload and leaves no object', async () => {
     sent.length = 0;
     const source = new PassThrough();
-    const loc = { client, bucket, prefix: 'production/' };
+    const loc = located('production/');
     const uploading = uploadObject(loc, 'production/half.sql.gz', source, {});
     source.write(randomBytes(9 * 1024 * 1024));
     setImmediate(() => source.destroy(new Error('pg_dump exited with code 1: boom')));
@@ -121,7 +123,7 @@ describe('BackupStore objects on s3rver: head, read, multipart upload, batched d
       await Promise.all(keys.slice(i, i + 100).map((k) => s3.putObject(bucket, k, 'b')));
     }
     sent.length = 0;
-    const outcome = await deleteObjectKeys({ client, bucket, prefix: 'production/' }, keys, undefined);
+    const outcome = await deleteObjectKeys(located('production/'), keys, undefined);
     expect(sent).toEqual(['DeleteObjectsCommand', 'DeleteObjectsCommand']);
     expect(outcome.errors).toEqual([]);
     expect([...outcome.deleted].sort()).toEqual(keys);

@@ -133,6 +133,13 @@ export async function start(opts: StartOptions): Promise<Instance> {
       }
     }
 
+    // Before the playground, which keeps its channel in the store (and is stopped before it).
+    const storeDb: StoreDb = openStoreDb(storeUrl, env.STORE_SCHEMA ?? 'thermaliq');
+    stops.push(() => storeDb.close());
+    const applied = await migrateStore(storeDb);
+    if (applied.length > 0) log.info({ applied }, 'store migrations applied');
+    const store = createStore(storeDb);
+
     let playground: Playground | undefined;
     if (standIn) {
       // The playground gets credentials made up for this run. The bot is pointed at it like at any Slack
@@ -149,6 +156,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
         channel: roster.channel,
         users: roster.users,
         commands: Object.values(config.services).map((s) => s.command),
+        history: storeDb.pool,
         log,
       });
       playground = started;
@@ -163,12 +171,6 @@ export async function start(opts: StartOptions): Promise<Instance> {
       };
     }
     const botToken = env.SLACK_BOT_TOKEN ?? '';
-
-    const storeDb: StoreDb = openStoreDb(storeUrl, env.STORE_SCHEMA ?? 'thermaliq');
-    stops.push(() => storeDb.close());
-    const applied = await migrateStore(storeDb);
-    if (applied.length > 0) log.info({ applied }, 'store migrations applied');
-    const store = createStore(storeDb);
 
     const conn: QueueConnection = env.REDIS_URL
       ? { kind: 'redis', url: env.REDIS_URL, prefix: env.QUEUE_PREFIX ?? 'thermaliq' }

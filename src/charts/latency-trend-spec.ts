@@ -27,6 +27,15 @@ export const trendLabels = {
   anomaly: 'anomaly (> 2σ)',
 } as const;
 
+/** The legend's entries in order, each with the colour its mark is drawn in. */
+export const trendColours: readonly (readonly [label: string, colour: string])[] = [
+  [trendLabels.latency, '#1f77b4'],
+  [trendLabels.mean, '#7f7f7f'],
+  [trendLabels.anomalyLine, '#ff7f0e'],
+  [trendLabels.slo, '#9467bd'],
+  [trendLabels.anomaly, '#d62728'],
+];
+
 /**
  * The vega-lite spec of a latency trend (pure): the series as a line, dashed rules at the mean, at mean + 2σ and at
  * the SLO, and each anomaly as a red point. Times are milliseconds on a UTC axis, as the guides schedule in UTC.
@@ -41,15 +50,16 @@ export function latencyTrendSpec(input: LatencyTrendInput): TopLevelSpec {
   }
   if (input.sloSeconds !== undefined) rules.push({ label: trendLabels.slo, seconds: input.sloSeconds });
   const marked = anomalies.anomalies.map(([t, v]) => ({ time: t * 1000, seconds: v, label: trendLabels.anomaly }));
-  // One colour scale over every labelled layer gives one legend naming the lines and the anomaly points.
+  // One colour scale over every labelled layer gives one legend naming the series, the lines and the anomaly
+  // points. Its domain is only what this chart draws: a legend entry without its mark would name nothing.
+  const drawn = new Set<string>([trendLabels.latency, ...rules.map((r) => r.label)]);
+  if (marked.length > 0) drawn.add(trendLabels.anomaly);
+  const entries = trendColours.filter(([label]) => drawn.has(label));
   const color = {
     field: 'label',
     type: 'nominal',
     title: null,
-    scale: {
-      domain: [trendLabels.mean, trendLabels.anomalyLine, trendLabels.slo, trendLabels.anomaly],
-      range: ['#7f7f7f', '#ff7f0e', '#9467bd', '#d62728'],
-    },
+    scale: { domain: entries.map(([label]) => label), range: entries.map(([, colour]) => colour) },
   } as const;
   const time = { field: 'time', type: 'temporal', title: 'Time (UTC)', scale: { type: 'utc' } } as const;
   const seconds = { field: 'seconds', type: 'quantitative', title: 'Latency (seconds)' } as const;
@@ -64,14 +74,19 @@ export function latencyTrendSpec(input: LatencyTrendInput): TopLevelSpec {
     config: {
       font: chartFont,
       axis: { labelFontSize: 12, titleFontSize: 13 },
-      legend: { labelFontSize: 12, orient: 'top-right' },
+      // Below the plot, outside it: a legend inside the plot area covers the data (the last hours, top right).
+      legend: { labelFontSize: 12, orient: 'bottom', direction: 'horizontal' },
       title: { fontSize: 16 },
     },
     layer: [
       {
         data: { name: 'latency', values: series },
-        mark: { type: 'line', color: '#1f77b4', strokeWidth: 1.5 },
-        encoding: { x: { ...time, axis: { format: '%a %d %b', tickCount: 7 } }, y: seconds },
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { ...time, axis: { format: '%a %d %b', tickCount: 7 } },
+          y: seconds,
+          color: { datum: trendLabels.latency, type: 'nominal', title: null },
+        },
       },
       {
         data: { name: 'rules', values: rules },

@@ -32,6 +32,12 @@ export type ChannelChange = { kind: 'upsert'; message: ChannelMessage } | { kind
 /** What a new message carries; the channel assigns ts. */
 export type NewMessage = Omit<ChannelMessage, 'ts' | 'edited' | 'fileIds'> & { fileIds?: string[] };
 
+/** A ts (`seconds.micros`) in microseconds, the unit the channel counts in. */
+function tsMicros(ts: string): number {
+  const [seconds = '0', micros = '0'] = ts.split('.');
+  return Number(seconds) * 1_000_000 + Number(micros.padEnd(6, '0').slice(0, 6));
+}
+
 /**
  * The in-memory channel: messages in ts order with threads, ephemeral messages, edits and deletes. Every change is
  * announced to listeners so open pages update live.
@@ -69,6 +75,17 @@ export class Channel {
     const parent = this.messages.get(threadTs);
     if (!parent) return undefined;
     return parent.threadTs ?? parent.ts;
+  }
+
+  /**
+   * Puts back messages kept from an earlier run (at start, before anyone is listening): they keep their ts, and
+   * new messages are given later ones.
+   */
+  restore(messages: readonly ChannelMessage[]): void {
+    for (const message of [...messages].sort((a, b) => tsMicros(a.ts) - tsMicros(b.ts))) {
+      this.messages.set(message.ts, message);
+      this.lastTsMicros = Math.max(this.lastTsMicros, tsMicros(message.ts));
+    }
   }
 
   /** Adds a message and returns it with its ts. */

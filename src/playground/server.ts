@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
+import type { Queryable } from '../store/db.js';
 import { handleApi, handleFile, handleRespond, handleUpload } from './api-routes.js';
+import { type ChannelHistory, keepChannelHistory } from './channel-history.js';
 import { securityHeaders, sendJson, sendText } from './http-reply.js';
 import { LiveUpdates } from './live-updates.js';
 import { renderPage } from './page.js';
@@ -32,6 +34,11 @@ export interface PlaygroundOptions {
   commands?: string[];
   /** The bot user's display name. */
   botName?: string;
+  /**
+   * The bot's store (migrated): the channel's messages are kept there and loaded back at start, so a restart
+   * shows what was there. Without it the channel lives in memory only.
+   */
+  history?: Queryable;
   log: Logger;
 }
 
@@ -43,7 +50,7 @@ export interface Playground {
   apiUrl: string;
   /** Where commands and clicks are sent: the bot's `/slack/events` URL, known once the bot listens. */
   setBotEventsUrl(url: string): void;
-  /** Ends live streams and stops listening. */
+  /** Ends live streams and stops listening, then finishes writing the channel's history. */
   close(): Promise<void>;
 }
 
@@ -76,6 +83,10 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   const loopback = isLoopback(host);
   const log = opts.log.child({ component: 'playground' });
   const ws = createWorkspace({ ...parsed.data, log });
+  // Before the page is served: a page opened now shows what the channel held before the restart.
+  const history: ChannelHistory | undefined = opts.history
+    ? await keepChannelHistory(opts.history, ws.channel, log)
+    : undefined;
   const responseUrls = new ResponseUrls(ws);
   const live = new LiveUpdates(ws);
   const assets = await loadStaticAssets();
@@ -147,7 +158,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
         live.close();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      });
+      }).finally(() => history?.close());
       return closing;
     },
   };

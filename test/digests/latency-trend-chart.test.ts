@@ -4,6 +4,7 @@ import { renderLatencyTrendPng, renderLatencyTrendSvg } from '../../src/charts/l
 import { latencyTrendSpec, trendLabels } from '../../src/charts/latency-trend-spec.js';
 import { rasterizeSvg } from '../../src/charts/svg-to-png.js';
 import { countColor, decodeRgba, pngHeader } from './png.js';
+import { backgroundBox, inGroup, overlaps, parseSvg, type SvgNode } from './svg.js';
 
 const start = 1_700_000_000;
 const red: [number, number, number] = [0xd6, 0x27, 0x28];
@@ -18,6 +19,33 @@ function week(spikeAt?: number): SeriesPoint[] {
 
 function input(points: SeriesPoint[], size = { width: 1200, height: 600 }) {
   return { points, anomalies: detectAnomalies(points), ...size, title: 'THERMALIQ p95 latency – last 7 days' };
+}
+
+/** The parts of a rendered chart a reader looks at: the plot area, the legend, the marks and the y axis. */
+function chartParts(svg: string) {
+  const nodes = parseSvg(svg);
+  const after = (i: number, test: (n: SvgNode) => boolean) => nodes.slice(i + 1).find(test);
+  const isBackground = (n: SvgNode) => n.tag === 'path' && n.attrs.class === 'background';
+  const frame = nodes.findIndex((n) => n.tag === 'g' && (n.attrs.class ?? '').includes('role-frame'));
+  const legendAt = nodes.findIndex((n) => n.tag === 'g' && n.attrs.class === 'mark-group role-legend');
+  const plotPath = after(frame, isBackground);
+  if (frame < 0 || !plotPath) throw new Error('no plot frame in the SVG');
+  const legendPath = legendAt < 0 ? undefined : after(legendAt, isBackground);
+  const colours = nodes.filter((n) => n.tag === 'path' && inGroup(n, 'role-legend-symbol')).map((n) => n.attrs.fill);
+  const labels = nodes.filter((n) => n.tag === 'text' && inGroup(n, 'role-legend-label')).map((n) => n.text);
+  const yAxis = (n: SvgNode) => n.groupLabels.some((l) => l.startsWith('Y-axis'));
+  const ticks = nodes.filter((n) => n.tag === 'line' && inGroup(n, 'role-axis-tick') && yAxis(n));
+  const tickValues = nodes.filter((n) => n.tag === 'text' && inGroup(n, 'role-axis-label') && yAxis(n));
+  const [lo, hi] = [0, ticks.length - 1].map((i) => ({ y: ticks[i]?.y ?? 0, v: Number(tickValues[i]?.text) }));
+  if (!lo || !hi || ticks.length < 2 || ticks.length !== tickValues.length) throw new Error('no y axis in the SVG');
+  return {
+    plot: backgroundBox(plotPath),
+    legend: legendPath && backgroundBox(legendPath),
+    entries: labels.map((label, i): [string, string | undefined] => [label, colours[i]]),
+    marks: nodes.filter((n) => inGroup(n, 'role-mark') && n.attrs['aria-roledescription'] !== undefined),
+    /** Where a value in seconds lands on the y axis, in image pixels. */
+    yOf: (seconds: number) => lo.y + ((seconds - lo.v) * (hi.y - lo.y)) / (hi.v - lo.v),
+  };
 }
 
 describe('latency trend chart', () => {
@@ -60,7 +88,7 @@ describe('latency trend chart', () => {
     const flatPoints = week();
     const withSpike = decodeRgba(await renderLatencyTrendPng(input(points)));
     const without = decodeRgba(await renderLatencyTrendPng(input(flatPoints)));
-    // The plot area left of the legend; the spike sits on its top edge.
+    // Inside the plot area (the legend is below it); the spike sits on its top edge.
     const plot = { x0: 60, y0: 24, x1: 950, y1: 540 };
     expect(countColor(withSpike, red, plot)).toBeGreaterThan(30);
     expect(countColor(without, red, plot)).toBe(0);
@@ -80,5 +108,53 @@ describe('latency trend chart', () => {
     // The title band holds nothing but the title: dark pixels there are its glyphs.
     const dark = countColor(pixels, [0, 0, 0], { x0: 350, y0: 0, x1: 850, y1: 28 }, 90);
     expect(dark).toBeGreaterThan(300);
+  });
+
+  it('draws every line and point its legend names, the SLO at its value, and names nothing it does not draw', async () => {
+    const cases = [
+      { name: 'spike and SLO', points: week(100), sloSeconds: 10 },
+      { name: 'spike, no SLO', points: week(100) },
+      { name: 'calm week and SLO', points: week(), sloSeconds: 5 },
+      { name: 'calm week, no SLO', points: week() },
+    ];
+    for (const c of cases) {
+      const { entries, marks, yOf } = chartParts(await renderLatencyTrendSvg({ ...input(c.points), ...c }));
+      const drawnColours = new Set(marks.flatMap((m) => [m.attrs.stroke, m.attrs.fill]));
+      // Each legend entry is a colour some line or point of the plot is drawn in…
+      for (const [label, colour] of entries)
+        expect([c.name, label, drawnColours.has(colour)]).toEqual([c.name, label, true]);
+      // …and each drawn colour has its legend entry.
+      const named = new Set(entries.map(([, colour]) => colour));
+      for (const m of marks)
+        expect([c.name, m.attrs.stroke ?? m.attrs.fill, named.has(m.attrs.stroke ?? m.attrs.fill)]).toEqual([
+          c.name,
+          m.attrs.stroke ?? m.attrs.fill,
+          true,
+        ]);
+      const sloColour = entries.find(([label]) => label === trendLabels.slo)?.[1];
+      if (c.sloSeconds === undefined) {
+        expect(sloColour).toBeUndefined();
+        continue;
+      }
+      const rule = marks.find((m) => m.tag === 'line' && m.attrs.stroke === sloColour);
+      expect(rule, c.name).toBeDefined();
+      expect(Math.abs((rule?.y ?? Number.NaN) - yOf(c.sloSeconds))).toBeLessThan(1);
+      expect(rule?.attrs.y2).toBe('0');
+    }
+  });
+
+  it('keeps its legend outside the plot area, off the data and the last point', async () => {
+    const points = week(168);
+    const svg = await renderLatencyTrendSvg({ ...input(points), sloSeconds: 10 });
+    const { plot, legend, marks } = chartParts(svg);
+    if (!legend) throw new Error('no legend drawn');
+    expect(overlaps(legend, plot)).toBe(false);
+    // Inside the image: a legend pushed off the canvas would not be read either.
+    expect(legend.x0).toBeGreaterThanOrEqual(0);
+    expect(legend.y1).toBeLessThanOrEqual(600);
+    const last = marks.find((m) => (m.attrs['aria-label'] ?? '').includes('Latency (seconds): 12;'));
+    if (!last) throw new Error('the last point is not drawn');
+    const around = { x0: last.x - 5, y0: last.y - 5, x1: last.x + 5, y1: last.y + 5 };
+    expect(overlaps(legend, around)).toBe(false);
   });
 });

@@ -76,7 +76,7 @@ describe('zero setup: the README command on a clean data dir, used from the play
     }
   });
 
-  it('health, backup now, restore approved by a second person, data restored; then a clean stop', {
+  it('health, backup now, restore approved by a second person, data restored; a clean stop; the channel again after a restart', {
     timeout: 600_000,
   }, async () => {
     if (!browser) throw new Error('chromium did not start');
@@ -169,11 +169,42 @@ describe('zero setup: the README command on a clean data dir, used from the play
     await page.setViewportSize({ width: 1360, height: 1500 });
     await page.screenshot({ path: screenshotPath });
     expect(browser.errors).toEqual([]);
+    // What the channel shows, to compare after the restart: the health report (edited in place while it ran), the
+    // decided approval (its buttons replaced in place) and the restore's report with its thread.
+    const shown = {
+      health: await renderedLines(health),
+      approval: await renderedLines(approval),
+      restored: await renderedLines(restored),
+      replies: await restored.locator('button.replies').textContent(),
+    };
     await page.close();
 
     // A clean stop: the process exits, and its PostgreSQL with it.
     started.kill('SIGTERM');
     expect(await started.exited(waitMs)).toEqual({ code: 0, signal: null });
     expect(postgresProcessesOn(dir)).toEqual([]);
+
+    // (5) A restart on the same data dir: the channel shows what was there, as the run history does.
+    const restarted = startBotProcess(dir);
+    bot = restarted;
+    const again = await restarted.started(waitMs);
+    const later = await browser.newPage();
+    await later.goto(`${again.playgroundUrl}?user=${people.viewer}`);
+    await later.locator('#connection[data-state="live"]').waitFor({ timeout: waitMs });
+    const healthAgain = later.locator('#messages > .msg-bot', { hasText: 'health · GL-009 THERMALIQ' });
+    await healthAgain.locator('button.replies').waitFor({ timeout: waitMs });
+    expect(await renderedLines(healthAgain)).toEqual(shown.health);
+    const approvalAgain = later.locator('#messages > .msg-bot', { hasText: 'Approval needed' }).last();
+    expect(await renderedLines(approvalAgain)).toEqual(shown.approval);
+    const restoredAgain = later.locator('#messages > .msg-bot', { hasText: `Restored GL-009 THERMALIQ (production)` });
+    expect(await renderedLines(restoredAgain)).toEqual(shown.restored);
+    expect(await restoredAgain.locator('button.replies').textContent()).toBe(shown.replies);
+    // The thread came back too.
+    await restoredAgain.locator('button.replies').click();
+    await later.locator('#thread #thread-messages .msg:not(.thread-root)').first().waitFor({ timeout: waitMs });
+    expect(browser.errors).toEqual([]);
+    await later.close();
+    restarted.kill('SIGTERM');
+    expect(await restarted.exited(waitMs)).toEqual({ code: 0, signal: null });
   });
 });

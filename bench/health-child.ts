@@ -20,7 +20,13 @@ try {
   const started = performance.now();
   const results = await runHealthChecks(
     checks,
-    { serviceKey: 'thermaliq', environment: 'production', thresholds: target.thresholds, infra },
+    {
+      serviceKey: 'thermaliq',
+      command: target.service.command,
+      environment: 'production',
+      thresholds: target.thresholds,
+      infra,
+    },
     { timeoutMs: 10_000 },
   );
   const ms = performance.now() - started;

@@ -12,13 +12,31 @@ export type UserErrorCode =
   | 'unavailable'
   | 'conflict';
 
-/** An error whose message is written for the user and may be shown in Slack as-is. */
+/**
+ * An error whose message is written for the user and may be shown in Slack as-is. `cause` keeps what it was made
+ * from (a PostgreSQL or S3 error, say), so the log can tell an outside system's answer from a bug of ours.
+ */
 export class UserError extends Error {
   readonly code: UserErrorCode;
-  constructor(code: UserErrorCode, message: string) {
-    super(message);
+  constructor(code: UserErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'UserError';
     this.code = code;
+  }
+}
+
+/**
+ * Another system's answer (an HTTP status, an error body, silence past a timeout): the log records it as that
+ * system's answer, at warn in one line, never as a bug of ours. `code` is the system's own: a status, an error type.
+ */
+export class OutsideAnswer extends Error {
+  readonly system: string;
+  readonly code: string | undefined;
+  constructor(system: string, message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OutsideAnswer';
+    this.system = system;
+    this.code = options.code;
   }
 }
 

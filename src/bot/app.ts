@@ -11,6 +11,7 @@ import { type ButtonDeps, buttonListener } from './listeners/actions/button-list
 import { rejectListener } from './listeners/actions/reject.js';
 import { recoveryListener, rerunListener } from './listeners/actions/rerun.js';
 import { slashCommandListener } from './listeners/commands/slash-command.js';
+import { rejectClosedListener } from './listeners/views/reject-closed.js';
 import { rejectReasonListener } from './listeners/views/reject-reason.js';
 import { serveRoutes } from './route-server.js';
 import { SocketPoolReceiver } from './socket-pool.js';
@@ -94,6 +95,7 @@ export async function startSlackBot(
   app.action(actionIds.rollback, recoveryListener(deps, 'rollback'));
   app.action(actionIds.scaleUp, recoveryListener(deps, 'scale-up'));
   app.view(rejectModalCallbackId, rejectReasonListener(deps));
+  app.view({ callback_id: rejectModalCallbackId, type: 'view_closed' }, rejectClosedListener(deps));
 
   // auth.test: a bad token stops boot here with Slack's reason, instead of an unhandled rejection later.
   await app.init();

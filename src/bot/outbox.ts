@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
+import { failureLog } from '../failure-log.js';
 import type { ApprovalView, RecoveryAction, Reporter, ReportFile, RunRef } from '../jobs/report.js';
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
@@ -90,6 +91,8 @@ export class Outbox implements Reporter {
   private readonly fallback = memoryPacer();
   private readonly stop = new AbortController();
   private queuedPosts = 0;
+  /** auth.test's answer, asked once (see workspaceUrl). */
+  private workspace?: Promise<string | undefined>;
 
   constructor(
     private readonly client: WebClient,
@@ -154,7 +157,9 @@ export class Outbox implements Reporter {
         if (failure.kind === 'rate_limited') await this.holdFor(pace, failure.retryAfterMs);
         if (this.stop.signal.aborted) throw new OutboxStopped();
         if (failure.kind === 'permanent' || attempt >= attempts) {
-          this.log.error({ what, attempt, failure }, 'slack call gave up');
+          // Slack's refusal or a 429 is its answer (warn, one line); a request we got wrong is our bug (error).
+          const logged = failureLog(err);
+          this.log[logged.level]({ what, attempt, failure, ...logged.fields }, 'slack call gave up');
           throw err;
         }
         this.log.warn({ what, attempt, failure }, 'slack call will be retried');
@@ -242,7 +247,13 @@ export class Outbox implements Reporter {
           } catch (err) {
             if (final && state.generation !== generation && !this.stop.signal.aborted) state.latest ??= body;
             else if (final) state.finalError = err;
-            else this.log.warn({ err, channel, ts }, 'progress update not delivered; a later state replaces it');
+            else {
+              const logged = failureLog(err);
+              this.log[logged.level](
+                { ...logged.fields, channel, ts },
+                'progress update not delivered; a later state replaces it',
+              );
+            }
           }
         }
       })().finally(() => {
@@ -372,9 +383,9 @@ export class Outbox implements Reporter {
     return ts;
   }
 
-  /** Shows the approval's current state in place. */
+  /** Shows the approval's current state in place; once its run ended, with a link to the run's message. */
   async approvalUpdated(view: ApprovalView, messageTs: string): Promise<void> {
-    const body = renderApproval(view);
+    const body = renderApproval(view, view.outcome?.messageTs ? await this.workspaceUrl() : undefined);
     // Pending (a partial quorum) may change again; a decision is final.
     if (view.status === 'pending') this.scheduleUpdate(view.run.channelId, messageTs, body);
     else await this.finalUpdate(view.run.channelId, messageTs, body);
@@ -383,6 +394,27 @@ export class Outbox implements Reporter {
   /** Replaces any message now (e.g. a needs-attention notice after a decision). */
   async replace(channel: string, ts: string, body: MessageBody): Promise<void> {
     await this.finalUpdate(channel, ts, body);
+  }
+
+  /**
+   * The workspace's URL (auth.test's `url`), which message permalinks are built on. Asked once per process, and
+   * again after a failure; undefined while Slack does not say, so a message goes out without its link.
+   */
+  private workspaceUrl(): Promise<string | undefined> {
+    this.workspace ??= this.call(
+      'auth.test',
+      { turn: 'auth.test', intervalMs: 1, holds: ['auth.test'], holdOn: 'auth.test' },
+      () => this.client.auth.test(),
+      { attempts: 3 },
+    ).then(
+      (res) => res.url,
+      (err: unknown) => {
+        this.log.warn({ err }, 'auth.test failed; approval messages go out without a link to the run');
+        this.workspace = undefined;
+        return undefined;
+      },
+    );
+    return this.workspace;
   }
 
   /** An ephemeral reply to one user (policy refusals of button clicks). */

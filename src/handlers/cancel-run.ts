@@ -1,4 +1,4 @@
-import { deliverDecision } from '../jobs/approval-delivery.js';
+import { deliverDecision, deliverRunOutcome } from '../jobs/approval-delivery.js';
 import { runRefOf } from '../jobs/run-ref.js';
 import { type ClickDeps, type ClickInput, type ClickReply, clickContext } from './click-context.js';
 import { roleAtLeast } from './policy.js';
@@ -41,6 +41,8 @@ export async function cancelClick(deps: ClickDeps, input: ClickInput): Promise<C
         if (superseded && cancelled) await deliverDecision(deps, superseded, cancelled);
       }
       if (ref.messageTs) await deps.reporter.runCancelled(ref, input.userId);
+      // An approved run cancelled before it started: its approval message stops saying it is queued.
+      await deliverRunOutcome(deps, run.id);
     }
     return { ephemeral: `Run ${run.id} is cancelled; nothing of it ran.` };
   }

@@ -1,4 +1,4 @@
-import type { RoleName } from '../config/ops-config.js';
+import type { OpsConfig, RoleName } from '../config/ops-config.js';
 import { deliverDecision } from '../jobs/approval-delivery.js';
 import { approvalViewOf } from '../jobs/approval-view.js';
 import { runRefOf } from '../jobs/run-ref.js';
@@ -7,6 +7,33 @@ import { type ClickDeps, type ClickInput, type ClickReply, clickContext } from '
 import { roleAtLeast } from './policy.js';
 
 const maxReasonLength = 500;
+/** How many approvers a refusal names before it says how many more there are. */
+const maxNamed = 10;
+
+/** "a viewer", "an operator", "not in any role". */
+function roleWords(role: RoleName | undefined): string {
+  return role ? `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}` : 'not in any role';
+}
+
+/** The config's approvers and admins as Slack shows them: people, user groups, or everyone. */
+function approverNames(cfg: OpsConfig): string {
+  const members = [...new Set([...cfg.roles.approver, ...cfg.roles.admin])];
+  if (members.includes('*')) return 'everyone';
+  if (members.length === 0) return 'nobody yet: add people under roles.approver in the ops config';
+  const named = members.slice(0, maxNamed).map((m) => (m.startsWith('S') ? `anyone in <!subteam^${m}>` : `<@${m}>`));
+  const more = members.length - named.length;
+  if (more > 0) return `${named.join(', ')} and ${more} more`;
+  return named.length > 1 ? `${named.slice(0, -1).join(', ')} or ${named.at(-1)}` : (named[0] ?? '');
+}
+
+/** Why a Reject is refused to someone without the role, saying who can act instead. */
+function whoCanReject(cfg: OpsConfig, run: Run, role: RoleName | undefined, clicker: string): string {
+  const instead =
+    run.requested_by === clicker
+      ? 'You requested it, so you can cancel it instead.'
+      : `The requester <@${run.requested_by}> can cancel it instead.`;
+  return `Only approvers can reject ${run.runbook}: people with the approver or admin role (${approverNames(cfg)}). You are ${roleWords(role)}. ${instead}`;
+}
 
 /**
  * Loads the approval and its run for a click and checks what every decision needs: the request exists, the channel
@@ -43,7 +70,7 @@ export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<
     input,
     'approve',
     (run, role) =>
-      `Only approvers can approve ${run.runbook}; you are ${role ? `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}` : 'not in any role'}. Ask someone with the approver role.`,
+      `Only approvers can approve ${run.runbook}; you are ${roleWords(role)}. Ask someone with the approver role.`,
   );
   if ('refused' in ctx) return ctx.refused;
   const { approval, run, audit, detail } = ctx;
@@ -92,11 +119,8 @@ export async function approveClick(deps: ClickDeps, input: ClickInput): Promise<
 
 /** A Reject decision (from the reason modal or the button). Approvers other than the requester may reject. */
 export async function rejectClick(deps: ClickDeps, input: ClickInput): Promise<ClickReply> {
-  const ctx = await approverClick(
-    deps,
-    input,
-    'reject',
-    (run) => `Only approvers can reject ${run.runbook}; the requester can cancel it instead.`,
+  const ctx = await approverClick(deps, input, 'reject', (run, role) =>
+    whoCanReject(deps.config, run, role, input.userId),
   );
   if ('refused' in ctx) return ctx.refused;
   const { approval, run, audit, detail } = ctx;
@@ -114,4 +138,35 @@ export async function rejectClick(deps: ClickDeps, input: ClickInput): Promise<C
   });
   await deliverDecision(deps, after, run);
   return {};
+}
+
+/**
+ * A Reject click, before its reason modal opens: the same checks as the decision, and the request must still be
+ * pending, so nobody is refused only after typing a reason. A refusal is audited and answered; an accepted click is
+ * audited by `audit` once the modal is open.
+ */
+export async function rejectButtonClick(
+  deps: ClickDeps,
+  input: ClickInput,
+): Promise<{ refused: ClickReply } | { audit: (reason: string) => Promise<void> }> {
+  const ctx = await approverClick(deps, input, 'reject', (run, role) =>
+    whoCanReject(deps.config, run, role, input.userId),
+  );
+  if ('refused' in ctx) return ctx;
+  const { approval, audit, detail } = ctx;
+  const status =
+    approval.status === 'pending' && approval.expires_at.getTime() <= Date.now() ? 'expired' : approval.status;
+  if (status !== 'pending') {
+    await audit('deny', `already_${status}`, detail);
+    return { refused: { ephemeral: `This request is already ${status}; nothing to reject.` } };
+  }
+  return { audit: (reason) => audit('info', reason, detail) };
+}
+
+/** The reject modal closed without a reason submitted (Slack's view_closed): audited like any click. */
+export async function rejectModalClosed(deps: ClickDeps, input: ClickInput): Promise<void> {
+  const approval = await deps.store.approvals.get(input.value);
+  const run = approval ? await deps.store.runs.get(approval.run_id) : undefined;
+  const { audit } = await clickContext(deps, input, 'reject', run);
+  await audit('info', 'reason_modal_closed', { approvalId: input.value });
 }

@@ -4,6 +4,7 @@ import { UserError, type UserErrorCode } from '../errors.js';
 import { runbooks } from '../jobs/registry.js';
 import type { Runbook, RunTarget } from '../jobs/runbook.js';
 import type { AuditEvent } from '../store/audit.js';
+import { parseRunbookArguments } from './argument-errors.js';
 import type { CommandDeps, CommandInput, CommandReply } from './command-types.js';
 import { historyCommand, historyCommands } from './history.js';
 import { matchCommand, nearestCommand, tokenize } from './parse-command.js';
@@ -50,10 +51,8 @@ function roleForValidArgs(
 ): RoleName | undefined {
   if (envFlag === true) return undefined;
   try {
-    const parsed = runbook.params.safeParse(runbook.parseArgs(args, flags));
-    return parsed.success
-      ? neededRole(runbook, resolveTarget(config, serviceKey, envFlag), parsed.data).role
-      : undefined;
+    const parsed = parseRunbookArguments(runbook, '', args, flags);
+    return parsed.ok ? neededRole(runbook, resolveTarget(config, serviceKey, envFlag), parsed.params).role : undefined;
   } catch {
     // Invalid arguments or environment: the caller falls back to the runbook's own minimum role.
     return undefined;
@@ -180,23 +179,14 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
   const environment = target.environment;
   const audit = { ...auditSvc, environment, action };
 
-  const parsed = runbook.params.safeParse(runbook.parseArgs(match.args, runbookFlags));
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-      .join('; ');
-    return refuse(
-      'invalid_arguments',
-      `Invalid arguments for ${runbook.name}: ${reason}. Usage: ${svc.service.command} ${runbook.usage}`,
-      audit,
-    );
-  }
+  const parsed = parseRunbookArguments(runbook, svc.service.command, match.args, runbookFlags);
+  if (!parsed.ok) return refuse('invalid_arguments', parsed.message, audit);
   return requestRun(deps, {
     serviceKey: svc.key,
     serviceName: svc.service.displayName,
     runbook,
     target,
-    params: parsed.data,
+    params: parsed.params,
     dryRun: dryRunFlag === true,
     userId: input.userId,
     channelId: input.channelId,

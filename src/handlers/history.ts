@@ -25,7 +25,8 @@ export interface RunDetail extends RunSummary {
   params: Record<string, unknown>;
   plan?: unknown;
   approvals: Pick<Approval, 'id' | 'status' | 'approvers' | 'decided_by' | 'decided_at' | 'reason' | 'quorum'>[];
-  steps: Pick<StepCheckpoint, 'name' | 'status' | 'error' | 'startedAt' | 'finishedAt'>[];
+  /** Each step's stored outcome: a skipped step carries its reason, as the report shows it. */
+  steps: Pick<StepCheckpoint, 'name' | 'status' | 'error' | 'reason' | 'startedAt' | 'finishedAt'>[];
   report?: RunReport;
   error?: string;
 }

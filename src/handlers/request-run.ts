@@ -1,5 +1,6 @@
 import type { RoleName } from '../config/ops-config.js';
 import { messageOf, newErrorId, UserError, type UserErrorCode } from '../errors.js';
+import { failureLog } from '../failure-log.js';
 import { StepTimeout, withDeadline } from '../jobs/deadline.js';
 import { defaultMinRole, type Risk, type Runbook, type RunTarget } from '../jobs/runbook.js';
 import { scrubSecrets } from '../log.js';
@@ -33,7 +34,8 @@ async function validateAgainstReality(
   } catch (err) {
     if (err instanceof UserError) return err.message;
     if (err instanceof StepTimeout) return `Could not check the arguments in time (${runbook.name}); try again.`;
-    deps.log.warn({ err, runbook: runbook.name }, 'argument validation failed');
+    const logged = failureLog(err);
+    deps.log[logged.level]({ ...logged.fields, runbook: runbook.name }, 'argument validation failed');
     return `Could not check the arguments against ${target.service.displayName} (${target.environment}): ${scrubSecrets(messageOf(err))}`;
   } finally {
     await infra.close().catch(() => {});
@@ -132,7 +134,8 @@ export async function requestRun(deps: CommandDeps, req: RunRequest): Promise<Co
         () => true,
         () => false,
       );
-    deps.log.error({ err, runId, errorId }, 'the job queue did not take a recorded run');
+    const logged = failureLog(err);
+    deps.log[logged.level]({ ...logged.fields, runId, errorId }, 'the job queue did not take a recorded run');
     return req.refuse(
       'unavailable',
       `Run ${runId} was recorded, but the job queue did not take it (${closed ? 'it is closed as failed' : 'the store could not close it either'}), so nothing was run and nothing will be. Try again once the queue is back. Error id: ${errorId}.`,

@@ -1,3 +1,4 @@
+import { deliverRunOutcome } from '../jobs/approval-delivery.js';
 import { runbooks } from '../jobs/registry.js';
 import { runRefOf } from '../jobs/run-ref.js';
 import { RunStore } from '../store/runs.js';
@@ -43,6 +44,7 @@ export async function resolveInterruptedClick(
     const recovery = runbooks.get(run.runbook)?.recovery ?? [];
     const left = run.error && recovery.length > 0 ? { message: run.error, recovery } : undefined;
     await deps.reporter.runCancelled(runRefOf(run, deps.config), input.userId, left);
+    await deliverRunOutcome(deps, run.id);
     return {};
   }
   const seq = await deps.store.db.tx(async (q) => {

@@ -48,7 +48,7 @@ export async function headObject(
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     if (statusOf(lib, err) === 404) return undefined;
-    throw new Error(`Cannot read s3://${loc.bucket}/${key}: ${messageOf(err)}`);
+    throw new Error(`Cannot read s3://${loc.bucket}/${key}: ${messageOf(err)}`, { cause: err });
   }
 }
 
@@ -77,7 +77,7 @@ export async function openObject(
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (statusOf(lib, err) === 412) throw new Error(`${where} was replaced after the plan was made (ETag changed)`);
     if (statusOf(lib, err) === 404) throw new Error(`${where} does not exist`);
-    throw new Error(`Cannot read ${where}: ${messageOf(err)}`);
+    throw new Error(`Cannot read ${where}: ${messageOf(err)}`, { cause: err });
   }
   // In Node the SDK's body is an IncomingMessage; anything else means a runtime we do not support.
   if (!isReadable(body)) throw new Error(`Reading ${where} gave no stream`);
@@ -140,7 +140,9 @@ export async function uploadObject(
     if (opts.signal?.aborted) throw opts.signal.reason;
     const cause = await piping;
     const reason = cause instanceof Error ? cause.message : messageOf(err);
-    throw new Error(`Upload to s3://${loc.bucket}/${key} failed: ${reason}`);
+    throw new Error(`Upload to s3://${loc.bucket}/${key} failed: ${reason}`, {
+      cause: cause instanceof Error ? cause : err,
+    });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -111,7 +111,7 @@ export function createBackupStore(
         );
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        throw new Error(`Cannot list ${where}: ${messageOf(err)}`);
+        throw new Error(`Cannot list ${where}: ${messageOf(err)}`, { cause: err });
       }
       for (const o of page.Contents ?? []) {
         // "Folder" placeholders are not backups.

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { messageOf } from '../errors.js';
+import { messageOf, OutsideAnswer } from '../errors.js';
 import { abortable, withTimeout } from './abortable.js';
 
 /** The INFO fields the cache checks use. */
@@ -110,9 +110,13 @@ export function createCacheTarget(url: string, keyPrefix: string, opts: { timeou
       });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (deadline.aborted) throw new Error(`Redis ${what} at ${label}: no answer within ${timeoutMs} ms`);
+      if (deadline.aborted) {
+        throw new OutsideAnswer('redis', `Redis ${what} at ${label}: no answer within ${timeoutMs} ms`, {
+          code: 'timeout',
+        });
+      }
       const cause = err instanceof Error && err.message === 'Connection is closed.' && lastError ? lastError : err;
-      throw new Error(`Redis ${what} at ${label} failed: ${messageOf(cause)}`);
+      throw new Error(`Redis ${what} at ${label} failed: ${messageOf(cause)}`, { cause });
     }
   }
 
@@ -121,7 +125,7 @@ export function createCacheTarget(url: string, keyPrefix: string, opts: { timeou
     keyPrefix,
     async ping(callOpts = {}) {
       const answer = await run('PING', callOpts.signal, () => redis.ping());
-      if (answer !== 'PONG') throw new Error(`Redis at ${label} answered PING with ${answer}`);
+      if (answer !== 'PONG') throw new OutsideAnswer('redis', `Redis at ${label} answered PING with ${answer}`);
     },
     async info(callOpts = {}) {
       const text = await run('INFO', callOpts.signal, () => redis.info());

@@ -1,3 +1,4 @@
+import { OutsideAnswer } from '../errors.js';
 import { withTimeout } from './abortable.js';
 import { describeFetchError } from './fetch-error.js';
 
@@ -55,8 +56,9 @@ export async function probeHttp(
     return { status: response.status, ms, bodySnippet: await readSnippet(response) };
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
-    if (signal.aborted) throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
-    throw new Error(`cannot reach ${url}: ${describeFetchError(err)}`);
+    if (signal.aborted)
+      throw new OutsideAnswer('http', `no answer from ${url} within ${timeoutMs} ms`, { code: 'timeout' });
+    throw new OutsideAnswer('http', `cannot reach ${url}: ${describeFetchError(err)}`, { cause: err });
   }
 }
 

@@ -50,9 +50,9 @@ export function toKubeError(lib: KubeLib, err: unknown, what: string): Error {
       err.cause instanceof Error
         ? `${'code' in err.cause ? `${String(err.cause.code)} ` : ''}${err.cause.message}`
         : 'no cause';
-    return new Error(`Kubernetes API unreachable (${what}): ${cause}`);
+    return new Error(`Kubernetes API unreachable (${what}): ${cause}`, { cause: err });
   }
-  return new Error(`Kubernetes ${what} failed: ${messageOf(err)}`);
+  return new Error(`Kubernetes ${what} failed: ${messageOf(err)}`, { cause: err });
 }
 
 /**

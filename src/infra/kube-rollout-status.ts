@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { countOf } from '../format/words.js';
 import type { DeploymentRollout } from './kube-workload-types.js';
 
 /** Where a rollout stands, in `kubectl rollout status` terms. */
@@ -13,10 +14,13 @@ export function rolloutProgress(d: DeploymentRollout, generation = d.generation)
     return { done: false, waiting: 'waiting for the controller to see the change' };
   if (d.deadlineExceeded) return { done: false, failed: `rollout stalled: ${d.deadlineExceeded}` };
   if (d.updatedReplicas < d.replicas) {
-    return { done: false, waiting: `${d.updatedReplicas} of ${d.replicas} replicas updated` };
+    return { done: false, waiting: `${d.updatedReplicas} of ${countOf(d.replicas, 'replica')} updated` };
   }
   if (d.statusReplicas > d.updatedReplicas) {
-    return { done: false, waiting: `${d.statusReplicas - d.updatedReplicas} old replica(s) pending termination` };
+    return {
+      done: false,
+      waiting: `${countOf(d.statusReplicas - d.updatedReplicas, 'old replica')} pending termination`,
+    };
   }
   if (d.availableReplicas < d.updatedReplicas) {
     return { done: false, waiting: `${d.availableReplicas} of ${d.updatedReplicas} updated replicas available` };

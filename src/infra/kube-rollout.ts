@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { countOf } from '../format/words.js';
 import type { KubeTarget } from './kube.js';
 import type { DeploymentSummary } from './kube-types.js';
 
@@ -27,7 +28,7 @@ export async function waitForPodsGone(kube: KubeTarget, opts: RolloutWaitOptions
     const pods = await kube.listPods({ signal: opts.signal });
     if (pods.length === 0) return polls;
     const terminating = pods.filter((p) => p.terminating).length;
-    opts.onWaiting?.(`${pods.length} pod(s) left, ${terminating} terminating`);
+    opts.onWaiting?.(`${countOf(pods.length, 'pod')} left, ${terminating} terminating`);
     await pause(opts.intervalMs ?? 500, opts.signal);
   }
 }

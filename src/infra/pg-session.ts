@@ -80,7 +80,7 @@ export async function withPgSession<T>(
     await abortable(client.connect(), signal, drop);
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    throw new Error(`Cannot connect to ${label}: ${messageOf(err)}`);
+    throw new Error(`Cannot connect to ${label}: ${messageOf(err)}`, { cause: err });
   }
   let pid: number | undefined;
   const session: PgSession = {

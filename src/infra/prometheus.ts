@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OutsideAnswer } from '../errors.js';
 import { withTimeout } from './abortable.js';
 import { describeFetchError } from './fetch-error.js';
 import type { PrometheusQueries } from './prometheus-queries.js';
@@ -60,21 +61,41 @@ export function createPrometheusClient(
       text = await response.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (requestSignal.aborted) throw new Error(`Prometheus at ${url} did not answer within ${timeoutMs} ms`);
-      throw new Error(`Prometheus at ${url} is unreachable: ${describeFetchError(err)}`);
+      if (requestSignal.aborted) {
+        throw new OutsideAnswer('prometheus', `Prometheus at ${url} did not answer within ${timeoutMs} ms`, {
+          code: 'timeout',
+        });
+      }
+      throw new OutsideAnswer('prometheus', `Prometheus at ${url} is unreachable: ${describeFetchError(err)}`, {
+        cause: err,
+      });
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`Prometheus answered HTTP ${response.status} with no JSON: ${text.slice(0, 200)}`);
+      throw new OutsideAnswer(
+        'prometheus',
+        `Prometheus answered HTTP ${response.status} with no JSON: ${text.slice(0, 200)}`,
+        { code: String(response.status) },
+      );
     }
     const parsed = envelope.safeParse(json);
     if (!parsed.success) {
-      throw new Error(`Prometheus answered HTTP ${response.status} with an unexpected body: ${text.slice(0, 200)}`);
+      throw new OutsideAnswer(
+        'prometheus',
+        `Prometheus answered HTTP ${response.status} with an unexpected body: ${text.slice(0, 200)}`,
+        { code: String(response.status) },
+      );
     }
     if (parsed.data.status === 'error') {
-      throw new Error(`Prometheus query failed (${parsed.data.errorType}): ${parsed.data.error}`);
+      throw new OutsideAnswer(
+        'prometheus',
+        `Prometheus query failed (${parsed.data.errorType}): ${parsed.data.error}`,
+        {
+          code: parsed.data.errorType,
+        },
+      );
     }
     return parsed.data.data;
   }

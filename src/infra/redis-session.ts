@@ -53,7 +53,7 @@ export async function withRedis<T>(
   } catch (err) {
     if (opts.signal.aborted) throw opts.signal.reason;
     const cause = err instanceof Error && err.message === 'Connection is closed.' && lastError ? lastError : err;
-    throw new Error(`Redis at ${label}: ${messageOf(cause)}`);
+    throw new Error(`Redis at ${label}: ${messageOf(cause)}`, { cause });
   } finally {
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();

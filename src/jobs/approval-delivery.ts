@@ -4,7 +4,7 @@ import type { Approval } from '../store/approvals.js';
 import type { Run } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { approvalViewOf } from './approval-view.js';
-import type { ApprovalView, Reporter } from './report.js';
+import type { ApprovalView, ApprovedRunOutcome, Reporter } from './report.js';
 import { runRefOf } from './run-ref.js';
 
 /** What delivering an approval decision needs. */
@@ -15,9 +15,20 @@ export interface DecisionDeps {
   log: Logger;
 }
 
+/** How an approved run ended, once it has ended in one of the ways its approval message tells. */
+function outcomeOf(run: Run): ApprovedRunOutcome | undefined {
+  if (run.status !== 'succeeded' && run.status !== 'failed' && run.status !== 'cancelled') return undefined;
+  return {
+    status: run.status,
+    by: run.status === 'cancelled' ? (run.cancel_requested_by ?? undefined) : undefined,
+    messageTs: run.message_ts ?? undefined,
+  };
+}
+
 /**
  * The decided request as its message shows it, rebuilt from the store alone. A request superseded because its run
- * was cancelled before approval (it is the run's newest request) shows as cancelled, by whoever cancelled.
+ * was cancelled before approval (it is the run's newest request) shows as cancelled, by whoever cancelled. An
+ * approved request whose run ended says how, in place of "queued".
  */
 async function decisionView(deps: DecisionDeps, a: Approval, run: Run): Promise<ApprovalView> {
   const ref = runRefOf(run, deps.config);
@@ -27,7 +38,29 @@ async function decisionView(deps: DecisionDeps, a: Approval, run: Run): Promise<
       return approvalViewOf(a, ref, { status: 'cancelled', decidedBy: run.cancel_requested_by ?? undefined });
     }
   }
+  if (a.status === 'approved') {
+    const outcome = outcomeOf(run);
+    if (outcome) return approvalViewOf(a, ref, { outcome });
+  }
   return approvalViewOf(a, ref);
+}
+
+/**
+ * Once a run that had an approval ended (succeeded, failed, cancelled), shows how on the approval message, with a
+ * link to the run's message. The message is marked undelivered first, so the sweeper retries it should this fail.
+ * Never throws: the run's own report is what matters, and it is already out.
+ */
+export async function deliverRunOutcome(deps: DecisionDeps, runId: string): Promise<void> {
+  try {
+    const run = await deps.store.runs.get(runId);
+    if (!run || !outcomeOf(run)) return;
+    const approval = await deps.store.approvals.latestForRun(runId);
+    if (approval?.status !== 'approved' || !approval.message_ts) return;
+    await deps.store.approvals.reopenDelivery(approval.id);
+    await deliverDecision(deps, approval, run);
+  } catch (err) {
+    deps.log.warn({ err, runId }, 'could not show how an approved run ended on its approval message');
+  }
 }
 
 /**

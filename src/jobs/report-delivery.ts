@@ -1,8 +1,9 @@
 import type { OpsConfig } from '../config/ops-config.js';
+import { failureLog } from '../failure-log.js';
 import type { Logger } from '../log.js';
 import type { Run } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { redeliverDecisions } from './approval-delivery.js';
+import { deliverRunOutcome, redeliverDecisions } from './approval-delivery.js';
 import type { Reporter } from './report.js';
 import { runRefOf } from './run-ref.js';
 import { parseStoredReport } from './stored-report.js';
@@ -34,6 +35,7 @@ export async function deliverFinal(deps: DeliveryDeps, run: Run): Promise<void> 
   } else if (run.status === 'cancelled' && ref.messageTs) {
     await deps.reporter.runCancelled(ref, run.cancel_requested_by ?? run.requested_by);
   }
+  await deliverRunOutcome(deps, run.id);
   await deps.store.runs.markReported(run.id);
 }
 
@@ -55,9 +57,10 @@ export function startReportRedelivery(
         { runId: run.id, attempt: run.report_attempts },
         're-delivering a final message that was never confirmed',
       );
-      await deliverFinal(deps, run).catch((err: unknown) =>
-        deps.log.error({ err, runId: run.id }, 'final message re-delivery failed'),
-      );
+      await deliverFinal(deps, run).catch((err: unknown) => {
+        const logged = failureLog(err);
+        deps.log[logged.level]({ ...logged.fields, runId: run.id }, 'final message re-delivery failed');
+      });
     }
     await redeliverDecisions(deps, claim);
   };

@@ -64,6 +64,17 @@ export interface ApprovalView {
   reason?: string;
   /** What changed since the plan that was approved before, when a run asks again. */
   changes?: string[];
+  /** How the approved run ended, once it has: the message then says so and links to the run's own message. */
+  outcome?: ApprovedRunOutcome;
+}
+
+/** How an approved run ended, as its approval message shows it. */
+export interface ApprovedRunOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  /** Who cancelled it. */
+  by?: string;
+  /** The run's own message (its report, failure or cancel notice); absent when it ended without one. */
+  messageTs?: string;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { resolveTarget } from '../config/targets.js';
 import { messageOf, newErrorId, UserError } from '../errors.js';
+import { failureLog } from '../failure-log.js';
 import { scrubSecrets } from '../log.js';
 import type { Run } from '../store/runs.js';
+import { deliverRunOutcome } from './approval-delivery.js';
 import { StepTimeout } from './deadline.js';
 import type { RunRef } from './report.js';
 import type { ExecutorDeps } from './run-executor.js';
@@ -22,10 +24,13 @@ export async function failRun(deps: ExecutorDeps, ref: RunRef, err: unknown, ste
   const errorId = newErrorId();
   const safe = err instanceof UserError || err instanceof StepTimeout;
   const message = safe ? messageOf(err) : `${step ? `Step "${step}" failed` : 'The run failed'} unexpectedly.`;
-  deps.log.error({ err, errorId, step, runId: ref.runId }, 'run failed');
+  // Our own faults at error with the stack; a refusal or an outside system's answer at info or warn, in one line.
+  const logged = failureLog(err);
+  deps.log[logged.level]({ ...logged.fields, errorId, step, runId: ref.runId }, 'run failed');
   if (await deps.store.runs.finish(ref.runId, { status: 'failed', error: scrubSecrets(messageOf(err)), errorId })) {
     deps.metrics?.runFinished(ref.runbook, 'failed');
     await deps.reporter.runFailed(ref, { message, errorId, step });
+    await deliverRunOutcome(deps, ref.runId);
     await deps.store.runs.markReported(ref.runId);
   }
 }

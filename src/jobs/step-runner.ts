@@ -1,6 +1,8 @@
 import { messageOf, UserError } from '../errors.js';
+import { failureLog } from '../failure-log.js';
 import { scrubSecrets } from '../log.js';
 import type { Run } from '../store/runs.js';
+import { deliverRunOutcome } from './approval-delivery.js';
 import { parsePlan } from './approval-view.js';
 import { withDeadline } from './deadline.js';
 import { type Plan, planChanges, planHash } from './plan.js';
@@ -9,6 +11,7 @@ import { NeedsAttention, type ProgressItem, type RunReport } from './report.js';
 import type { ExecutorDeps } from './run-executor.js';
 import { failRun, type PreparedRun, prepareRun, riskOf } from './run-prep.js';
 import type { Runbook, StepContext } from './runbook.js';
+import { skipOf } from './step-skipped.js';
 import { stoppedByShutdown } from './worker-stopping.js';
 
 type Deps = ExecutorDeps & { runbooks: ReadonlyMap<string, Runbook<unknown>> };
@@ -31,6 +34,7 @@ async function finishCancelled(deps: Deps, p: PreparedRun): Promise<void> {
   if (await deps.store.runs.finish(p.run.id, { status: 'cancelled', error: `cancelled by ${by}` })) {
     deps.metrics?.runFinished(p.runbook.name, 'cancelled', secondsSince(p.run.started_at));
     await deps.reporter.runCancelled(p.ref, by);
+    await deliverRunOutcome(deps, p.run.id);
     await deps.store.runs.markReported(p.run.id);
   }
 }
@@ -151,9 +155,16 @@ export function createStepRunner(deps: Deps) {
           step.run({ ...stepContext(step.timeoutMs, signal), signal: stepSignal }),
         );
         outputs[step.name] = output;
-        await store.steps.finish(run.id, step.name, { status: 'succeeded', output });
-        deps.metrics?.stepFinished(p.runbook.name, step.name, 'succeeded', (performance.now() - stepStarted) / 1000);
-        log.info({ step: step.name }, 'step finished');
+        // A skip is an outcome of its own, with its reason: the report and `run <id>` both show it as skipped.
+        const skip = skipOf(output);
+        await store.steps.finish(
+          run.id,
+          step.name,
+          skip ? { status: 'skipped', output, reason: skip.reason } : { status: 'succeeded', output },
+        );
+        const outcome = skip ? 'skipped' : 'succeeded';
+        deps.metrics?.stepFinished(p.runbook.name, step.name, outcome, (performance.now() - stepStarted) / 1000);
+        log.info({ step: step.name, outcome }, 'step finished');
       }
       currentStep = undefined;
       const report = markLate(run, p.runbook.report(p.target, p.params, outputs));
@@ -161,6 +172,7 @@ export function createStepRunner(deps: Deps) {
       if (await store.runs.finish(run.id, { status: 'succeeded', report })) {
         deps.metrics?.runFinished(p.runbook.name, 'succeeded', secondsSince(run.started_at));
         if (!silent) await reporter.runFinished(p.ref, report);
+        await deliverRunOutcome(deps, run.id);
         await store.runs.markReported(run.id);
       }
     } catch (err) {
@@ -174,7 +186,10 @@ export function createStepRunner(deps: Deps) {
         deps.metrics?.stepFinished(p.runbook.name, currentStep, 'failed', 0);
         await store.steps
           .finish(run.id, currentStep, { status: 'failed', error: scrubSecrets(messageOf(err)) })
-          .catch((e: unknown) => log.error({ err: e }, 'could not record the failed step'));
+          .catch((e: unknown) => {
+            const logged = failureLog(e);
+            log[logged.level](logged.fields, 'could not record the failed step');
+          });
       }
       if (err instanceof NeedsAttention) {
         // The run could not put things right itself: a person decides, with the state and the ways back.

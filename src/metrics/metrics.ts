@@ -11,7 +11,7 @@ export type CommandOutcome = 'accepted' | 'help' | 'answered' | UserErrorCode | 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 
 /** How one step ended. */
-export type StepOutcome = 'succeeded' | 'failed';
+export type StepOutcome = 'succeeded' | 'failed' | 'skipped';
 
 /** What became of an approval request. */
 export type ApprovalDecision = 'approved' | 'rejected' | 'expired' | 'superseded' | 'cancelled';

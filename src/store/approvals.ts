@@ -166,6 +166,18 @@ export class ApprovalStore {
     return res.rowCount === 1;
   }
 
+  /**
+   * Marks the request's message as needing an update again (its run ended), claimed by the caller now so the
+   * sweeper only retries it if this caller never confirms it.
+   */
+  async reopenDelivery(id: string): Promise<void> {
+    await this.db.pool.query(
+      `UPDATE approvals SET decision_reported_at = NULL, decision_claimed_at = now(), decision_attempts = 0
+       WHERE id = $1`,
+      [id],
+    );
+  }
+
   /** Records that the decision reached the request's message in Slack. */
   async markDecisionReported(id: string): Promise<void> {
     await this.db.pool.query('UPDATE approvals SET decision_reported_at = now() WHERE id = $1', [id]);

@@ -7,6 +7,8 @@ export interface StepCheckpoint {
   status: 'running' | 'succeeded' | 'failed' | 'skipped';
   output: unknown;
   error: string | null;
+  /** Why a skipped step did nothing. */
+  reason: string | null;
   startedAt: Date;
   finishedAt: Date | null;
 }
@@ -23,6 +25,7 @@ export class StepStore {
       status: StepCheckpoint['status'];
       output: unknown;
       error: string | null;
+      reason: string | null;
       started_at: Date;
       finished_at: Date | null;
     }>('SELECT * FROM run_steps WHERE run_id = $1 ORDER BY ordinal', [runId]);
@@ -32,6 +35,7 @@ export class StepStore {
       status: r.status,
       output: r.output,
       error: r.error,
+      reason: r.reason,
       startedAt: r.started_at,
       finishedAt: r.finished_at,
     }));
@@ -53,20 +57,20 @@ export class StepStore {
   /** Re-opens a step that a human chose to retry. */
   async restart(runId: string, name: string): Promise<void> {
     await this.q.query(
-      `UPDATE run_steps SET status = 'running', error = NULL, output = NULL, started_at = now(), finished_at = NULL
+      `UPDATE run_steps SET status = 'running', error = NULL, reason = NULL, output = NULL, started_at = now(), finished_at = NULL
        WHERE run_id = $1 AND name = $2`,
       [runId, name],
     );
   }
 
-  /** Records a step's end. */
+  /** Records a step's end; a skipped step records why (`reason`). */
   async finish(
     runId: string,
     name: string,
-    outcome: { status: 'succeeded' | 'failed' | 'skipped'; output?: unknown; error?: string },
+    outcome: { status: 'succeeded' | 'failed' | 'skipped'; output?: unknown; error?: string; reason?: string },
   ): Promise<void> {
     await this.q.query(
-      `UPDATE run_steps SET status = $3, output = $4::jsonb, error = $5, finished_at = now()
+      `UPDATE run_steps SET status = $3, output = $4::jsonb, error = $5, reason = $6, finished_at = now()
        WHERE run_id = $1 AND name = $2`,
       [
         runId,
@@ -74,6 +78,7 @@ export class StepStore {
         outcome.status,
         outcome.output === undefined ? null : JSON.stringify(outcome.output),
         outcome.error ?? null,
+        outcome.reason ?? null,
       ],
     );
   }

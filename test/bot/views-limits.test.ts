@@ -103,4 +103,51 @@ describe('Block Kit views stay within Slack limits (golden files)', () => {
     expectWithinLimits(body);
     golden('approval-huge', body);
   });
+
+  describe("an approved request whose run ended says how, linked to the run's message", () => {
+    const approved = {
+      approvalId: 'a-0123456789',
+      run: { ...ref, runbook: 'restore', requestedBy: 'UOPERATOR1' },
+      plan: {
+        summary: 'Restore thermaliq_production from s3://greenlang-backups/b.sql.gz',
+        fields: [],
+        steps: ['Restore'],
+        material: {},
+      },
+      status: 'approved' as const,
+      quorum: 1,
+      approvers: ['UAPPROVER1'],
+      expiresAt: new Date('2026-11-23T09:30:00Z'),
+      decidedBy: 'UAPPROVER1',
+      decidedAt: new Date('2026-11-23T09:05:00Z'),
+    };
+    const context = (body: MessageBody) => JSON.stringify(body.blocks.at(-1));
+
+    it('succeeded: a permalink to the report built from the workspace URL, channel and ts', () => {
+      const body = renderApproval(
+        { ...approved, outcome: { status: 'succeeded', messageTs: '1700000123.000200' } },
+        'https://acme.slack.com/',
+      );
+      expect(context(body)).toContain(
+        "The run succeeded: <https://acme.slack.com/archives/COPS0001/p1700000123000200|see the run's message>.",
+      );
+      expect(context(body)).not.toContain('queued');
+      expectWithinLimits(body);
+      golden('approval-run-succeeded', body);
+    });
+
+    it('failed before it posted a message: where the detail is', () => {
+      const body = renderApproval({ ...approved, outcome: { status: 'failed' } }, 'https://acme.slack.com/');
+      expect(context(body)).toContain('The run failed; `run r-0123456789` has the detail.');
+      expectWithinLimits(body);
+      golden('approval-run-failed-without-message', body);
+    });
+
+    it('cancelled before it started, and by whom', () => {
+      const body = renderApproval({ ...approved, outcome: { status: 'cancelled', by: 'UOPERATOR1' } });
+      expect(context(body)).toContain('The run was cancelled by <@UOPERATOR1> before it started.');
+      expectWithinLimits(body);
+      golden('approval-run-cancelled-before-start', body);
+    });
+  });
 });

@@ -66,7 +66,7 @@ describe('backup runbooks through /thermaliq', () => {
     }
     const out = await runToEnd(bot, world, 'backups', people.viewer);
     expect(out.message).toMatch(
-      /4 backup\(s\) under s3:\/\/thermaliq-backups\/thermaliq\/bk-[^/]+\/; newest 1 h old; showing the newest 4/,
+      /4 backups under s3:\/\/thermaliq-backups\/thermaliq\/bk-[^/]+\/; newest 1 h old; showing the newest 4/,
     );
     const order = ['thermaliq-20260102-020000.sql.gz', 'pre-restore/r-abc.sql.gz', 'thermaliq-20260101-020000.sql.gz'];
     const at = order.map((k) => out.message.indexOf(`*${k}*`));

@@ -61,18 +61,20 @@ describe('cache runbooks through /thermaliq', () => {
   it('refuses a pattern without 2 literal characters, and negative, huge or malformed TTLs; nothing runs', async () => {
     const before = await runCount(bot);
     expect(await replyText(bot, 'cache set-ttl * 60', people.operator)).toContain(
-      'pattern: the pattern must name at least 2 literal characters',
+      '<pattern>: the pattern must name at least 2 literal characters',
     );
     expect(await replyText(bot, 'cache set-ttl a* 60', people.operator)).toContain('at least 2 literal characters');
     for (const bad of ['-5', '0', '99999999999', '31536001', '1e3', '10.5', '60s']) {
       expect(await replyText(bot, `cache set-ttl calculation:* ${bad}`, people.operator)).toContain(
-        'seconds: expected a whole number of seconds from 1 to 31,536,000',
+        `<seconds> must be a whole number of seconds from 1 to 31,536,000 (one year); you gave "${bad}"`,
       );
     }
     expect(await replyText(bot, 'cache set-ttl "calc?[x]" 60', people.operator)).toContain(
-      'a key pattern is made of letters, digits',
+      '<pattern> must be a key pattern of letters, digits',
     );
-    expect(await replyText(bot, 'cache set-ttl calculation:*', people.operator)).toContain('seconds');
+    expect(await replyText(bot, 'cache set-ttl calculation:*', people.operator)).toContain(
+      'cache set-ttl needs <seconds>',
+    );
     expect(await replyText(bot, 'cache set-ttl calculation:* 60', people.viewer)).toContain(
       'cache set-ttl needs the operator role',
     );
@@ -93,14 +95,17 @@ describe('cache runbooks through /thermaliq', () => {
       expect(out.message).toContain(`*${title}*`);
     }
     expect(out.message).toContain('threshold &lt; 70 % warns');
-    expect(out.message).toContain('threshold &gt; 1000 warns (then: cache purge)');
+    // The shared test Redis may hold less than the 5 MiB from which fragmentation is judged; the line says which.
+    expect(out.message).toMatch(
+      /Fragmentation ratio\* — .*threshold (&gt; 1000 warns \(then: cache purge\)|not judged below 5 MiB used)\)/,
+    );
     expect(out.message).toMatch(/Eviction policy\* — .*\(`noeviction`, threshold recommended allkeys-lru\)/);
     expect(out.thread).toMatch(/mem_fragmentation_ratio [\d.]+ · mem_allocator/);
   });
 
   it('cache ttl-audit: keys without a TTL within the prefix, grouped, with samples', async () => {
     const out = await runToEnd(bot, world, 'cache ttl-audit', people.viewer);
-    expect(out.message).toContain(`1,220 key(s) without a TTL among all 1,251 key(s) matching ${prefix}*`);
+    expect(out.message).toContain(`1,220 keys without a TTL among all 1,251 keys matching ${prefix}*`);
     expect(out.message).toContain(`*${prefix}calculation:* — e.g. ${prefix}calculation:`);
     expect(out.message).toMatch(/calculation:\* — e\.g\. [^(]+\(`1,200 without a TTL`\)/);
     expect(out.message).toMatch(/facility:\* — e\.g\. [^(]+\(`20 without a TTL`\)/);
@@ -110,7 +115,7 @@ describe('cache runbooks through /thermaliq', () => {
     // Bounded: a small budget stops early and says so.
     const partial = await runToEnd(bot, world, 'cache ttl-audit calculation:* --max-keys 100', people.viewer);
     expect(partial.message).toContain(
-      `among the first 100 key(s) matching ${prefix}calculation:* (stopped by the keys bound)`,
+      `among the first 100 keys matching ${prefix}calculation:* (stopped by the keys bound)`,
     );
     expect(partial.message).toContain('partial: raise --max-keys or narrow the pattern');
   });
@@ -118,7 +123,7 @@ describe('cache runbooks through /thermaliq', () => {
   it('cache set-ttl: EXPIRE NX on the keys without a TTL only, and the count reaches Slack', async () => {
     const out = await runToEnd(bot, world, 'cache set-ttl calculation:* 86400', people.operator);
     expect(out.message).toContain(
-      `Set a TTL of 86400 s on 1,200 key(s) matching ${prefix}calculation:* in the cache of GL-009 THERMALIQ (production); 1 already had one`,
+      `Set a TTL of 86400 s on 1,200 keys matching ${prefix}calculation:* in the cache of GL-009 THERMALIQ (production); 1 already had one`,
     );
     const calc = await ttls('calculation:*');
     expect(calc).toHaveLength(1201);
@@ -129,7 +134,7 @@ describe('cache runbooks through /thermaliq', () => {
     expect(await redis.ttl(`other-${prefix}calculation:3`)).toBe(-1);
     // A second run finds nothing left to set.
     const again = await runToEnd(bot, world, 'cache set-ttl calculation:* 86400', people.operator);
-    expect(again.message).toContain('on 0 key(s)');
+    expect(again.message).toContain('on 0 keys');
   });
 
   it('cache purge: not needed below the threshold; --force sends MEMORY PURGE to Redis', async () => {

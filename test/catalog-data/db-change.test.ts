@@ -76,7 +76,7 @@ describe('changing database runbooks through /thermaliq', () => {
     const runId = runIdOf(reply);
     const approval = await bot.approvalMessage(runId);
     const plan = JSON.stringify(world.slack.messages().get(slackMessageKey(channels.ops, approval.ts))?.blocks);
-    expect(plan).toContain('VACUUM FULL 1 table(s)');
+    expect(plan).toContain('VACUUM FULL 1 table ');
     expect(plan).toMatch(/public\.rewrite_me · [\d.]+ [KM]iB · 300 live, 5,700 dead tuples/);
     expect(plan).toContain('ACCESS EXCLUSIVE');
     // Nothing happens before approval.
@@ -85,7 +85,7 @@ describe('changing database runbooks through /thermaliq', () => {
     await bot.click('approval_approve', approval.approvalId, { user: people.approver });
     const final = await bot.finalMessage(runId, 60_000);
     const out = collect(world, runId, final.ts, final.blocks);
-    expect(out.message).toMatch(/VACUUM FULL on GL-009 THERMALIQ \(production\): 1 of 1 table\(s\) rewritten/);
+    expect(out.message).toMatch(/VACUUM FULL on GL-009 THERMALIQ \(production\): 1 of 1 table rewritten/);
     expect(out.message).toMatch(/public\.rewrite_me.*[\d.]+ [KM]iB → [\d.]+ [KM]iB in /);
     expect(await queryValue(world.target.url, "SELECT pg_relation_filenode('rewrite_me')::text AS v")).not.toBe(
       fileBefore,
@@ -111,15 +111,16 @@ describe('changing database runbooks through /thermaliq', () => {
   it('refuses injection, names that do not exist and malformed names, with a reason, and enqueues nothing', async () => {
     const before = await runCount(bot);
     const injection = await replyText(bot, 'db vacuum "x; DROP TABLE bloated"', people.operator);
-    expect(injection).toContain('Invalid arguments for db vacuum: table: not a table name');
+    expect(injection).toContain('<schema.table> must be a table name, table or schema.table');
+    expect(injection).toContain('Example: `/thermaliq db vacuum energy_readings`');
     const missing = await replyText(bot, 'db vacuum no_such_table', people.operator);
     expect(missing).toContain('There is no table no_such_table in 127.0.0.1:5432/');
     const otherSchema = await replyText(bot, 'db analyze audit.bloated', people.operator);
     expect(otherSchema).toContain('There is no table audit.bloated');
     const threeParts = await replyText(bot, 'db vacuum-full a.b.c', people.operator);
-    expect(threeParts).toContain('not a table name');
+    expect(threeParts).toContain('<schema.table> must be a table name');
     const quoted = await replyText(bot, "db reindex 'bloated\"'", people.operator);
-    expect(quoted).toContain('not a table name');
+    expect(quoted).toContain('<schema.table> must be a table name');
     const catalog = await replyText(bot, 'db vacuum-full pg_catalog.pg_class', people.operator);
     expect(catalog).toContain('There is no table pg_catalog.pg_class');
     const viewer = await replyText(bot, 'db vacuum bloated', people.viewer);

@@ -68,7 +68,7 @@ describe('read-only database runbooks through /thermaliq', () => {
   it('db partitions: pg_partman is not installed, and the native partitioned table is listed', async () => {
     const out = await runToEnd(bot, world, 'db partitions', people.viewer);
     expect(out.message).toContain('pg_partman is not installed in 127.0.0.1:5432/');
-    expect(out.thread).toContain('public.events · 1 partition(s)');
+    expect(out.thread).toContain('public.events · 1 partition');
     const ran = await runToEnd(bot, world, 'db partitions run', people.operator);
     expect(ran.message).toContain('pg_partman is not installed');
     const [run] = await bot.query<{ risk: string }>('SELECT risk FROM runs WHERE id = $1', [ran.runId]);

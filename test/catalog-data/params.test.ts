@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOpsConfig } from '../../src/config/ops-config.js';
 import { resolveTarget } from '../../src/config/targets.js';
+import { parseRunbookArguments } from '../../src/handlers/argument-errors.js';
 import { scratchDatabaseName } from '../../src/infra/pg-scratch.js';
 import { escapeGlob } from '../../src/infra/redis-scan.js';
 import type { Runbook } from '../../src/jobs/runbook.js';
@@ -12,12 +13,10 @@ import { dataRunbooks } from '../../src/jobs/runbooks/catalog-data.js';
 import { dbPartitionsRunbook } from '../../src/jobs/runbooks/db-partitions.js';
 import { dbVacuumRunbook } from '../../src/jobs/runbooks/db-vacuum.js';
 
-/** The zod outcome of a command's words and flags, as the command handler parses them. */
+/** The outcome of a command's words and flags, as the command handler parses them: params, or the refusal. */
 function parse<P>(rb: Runbook<P>, args: string[], flags: Record<string, string | true> = {}) {
-  const r = rb.params.safeParse(rb.parseArgs(args, flags));
-  return r.success
-    ? { ok: true as const, value: r.data }
-    : { ok: false as const, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  const r = parseRunbookArguments(rb, '/thermaliq', args, flags);
+  return r.ok ? { ok: true as const, value: r.params } : { ok: false as const, error: r.message };
 }
 
 const target = resolveTarget(
@@ -49,11 +48,11 @@ describe('argument grammars of the data runbooks', () => {
     ]) {
       const r = parse(dbVacuumRunbook, [bad]);
       expect(r.ok, bad).toBe(false);
-      expect(r.ok ? '' : r.error, bad).toMatch(/^table: (not a table name|a table name is at most)/);
+      expect(r.ok ? '' : r.error, bad).toMatch(/^<schema\.table> must be a table name, table or schema\.table, /);
     }
     expect(parse(dbVacuumRunbook, ['a', 'b'])).toMatchObject({
       ok: false,
-      error: expect.stringContaining('unexpected'),
+      error: expect.stringContaining('Extra word "b": db vacuum takes only <schema.table>.'),
     });
     expect(parse(dbVacuumRunbook, ['a'], { full: true })).toMatchObject({ ok: false });
   });
@@ -86,7 +85,7 @@ describe('argument grammars of the data runbooks', () => {
     for (const seconds of ['-1', '0', '31536001', '1e3', '1.5', '0x10', '', ' 5', '60s', '999999999999999999999']) {
       const r = parse(cacheSetTtlRunbook, ['calculation:*', seconds]);
       expect(r.ok ? '' : r.error, seconds).toContain(
-        'seconds: expected a whole number of seconds from 1 to 31,536,000',
+        '<seconds> must be a whole number of seconds from 1 to 31,536,000 (one year)',
       );
     }
   });

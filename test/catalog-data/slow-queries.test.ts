@@ -63,10 +63,10 @@ describe('db slow-queries with pg_stat_statements loaded', () => {
     const out = await runToEnd(bot, world, 'db slow-queries --env staging', people.viewer);
     expect(out.message).toContain(':large_yellow_circle: db slow-queries');
     expect(out.message).toMatch(
-      /Slow queries on GL-009 THERMALIQ \(staging\): 1 statement\(s\) above 1,000 ms mean \(pg_stat_statements [\d.]+\)/,
+      /Slow queries on GL-009 THERMALIQ \(staging\): 1 statement above 1,000 ms mean \(pg_stat_statements [\d.]+\)/,
     );
     expect(out.message).toMatch(/#1 by mean time\* — SELECT pg_sleep\(\$1\) \(`1,0\d\d ms × 1`\)/);
-    expect(out.thread).toMatch(/1,0\d\d ms mean · .* · 1 calls · .* · SELECT pg_sleep\(\$1\)/);
+    expect(out.thread).toMatch(/1,0\d\d ms mean · .* · 1 call · .* · SELECT pg_sleep\(\$1\)/);
     expect(out.thread).toMatch(/\d+ ms mean · .* · 5 calls · .* · SELECT avg\(value\) FROM measurements/);
     expect(out.thread).toContain('By I/O: shared blocks read');
   });

@@ -129,7 +129,7 @@ describe('maintenance on, then off from another instance', () => {
     expect(report).toMatchObject({
       status: 'warn',
       headline:
-        'Maintenance mode ON for GL-009 THERMALIQ (production): ingress thermaliq-api now sends 1 route(s) to maintenance-page:80',
+        'Maintenance mode ON for GL-009 THERMALIQ (production): ingress thermaliq-api now sends 1 route to maintenance-page:80',
     });
   });
 

@@ -37,7 +37,7 @@ describe('restart', () => {
     const ctx = runContext(ops.world, 'r-restart-plan');
     try {
       const plan = await restartRunbook.plan?.(ctx, {});
-      expect(plan?.summary).toBe(`Rolling restart of ${ops.world.namespace}/thermaliq (2 replica(s))`);
+      expect(plan?.summary).toBe(`Rolling restart of ${ops.world.namespace}/thermaliq (2 replicas)`);
       expect(plan?.material).toEqual({
         namespace: ops.world.namespace,
         deployment: 'thermaliq',
@@ -127,7 +127,7 @@ describe('rollout progress as kubectl rollout status judges it', () => {
   it.each([
     [{ observedGeneration: 2 }, 'waiting for the controller to see the change'],
     [{ updatedReplicas: 1 }, '1 of 3 replicas updated'],
-    [{ statusReplicas: 4 }, '1 old replica(s) pending termination'],
+    [{ statusReplicas: 4 }, '1 old replica pending termination'],
     [{ availableReplicas: 2 }, '2 of 3 updated replicas available'],
   ])('waits while %o', (change, waiting) => {
     expect(rolloutProgress({ ...done, ...change })).toEqual({ done: false, waiting });

@@ -76,7 +76,7 @@ describe('scale arguments', () => {
       'Scaling thermaliq from 2 to 5 replicas changes them by +150 %, more than 50 %, so it needs an approver. Run `/thermaliq scale 5 --confirm-large --env production`.',
     );
     await expect(scaleRunbook.validate?.(ctx, paramsOf(scaleRunbook, ['2']))).rejects.toThrow(
-      'thermaliq already has 2 replica(s); nothing to change.',
+      'thermaliq already has 2 replicas; nothing to change.',
     );
     await expect(scaleRunbook.validate?.(ctx, paramsOf(scaleRunbook, ['3']))).resolves.toBeUndefined();
   });
@@ -94,7 +94,7 @@ describe('scale runs', () => {
     const report = scaleRunbook.report(ctx.target, params, outputs);
     expect(report.status).toBe('ok');
     expect(report.headline).toMatch(
-      /^Scaled thermaliq in GL-009 THERMALIQ \(production\) from 2 to 3 replica\(s\): 3\/3 ready/,
+      /^Scaled thermaliq in GL-009 THERMALIQ \(production\) from 2 to 3 replicas: 3\/3 ready/,
     );
     expect(report.items[0]).toMatchObject({ value: '2 → 3', summary: '+50 %' });
   });
@@ -112,7 +112,7 @@ describe('scale runs', () => {
     const params = paramsOf(scaleRunbook, ['0']);
     const plan = await scaleRunbook.plan?.(ctx, params);
     expect(plan?.material).toEqual({ namespace: ops.world.namespace, deployment: 'thermaliq', from: 3, to: 0 });
-    expect(plan?.fields).toContainEqual({ label: 'Pods', value: 'all 3 pod(s) will be terminated: the service stops' });
+    expect(plan?.fields).toContainEqual({ label: 'Pods', value: 'all 3 pods will be terminated: the service stops' });
     expect(plan?.fields).toContainEqual({
       label: 'Roll back with',
       value: '/thermaliq scale 3 --confirm-large --env production',

@@ -118,11 +118,11 @@ describe('the Kubernetes, certificate, log and performance runbooks from Slack',
     const deploymentReplicas = () =>
       (ops.world.kube.deployment(ops.world.namespace, 'thermaliq')?.spec as { replicas?: number } | undefined)
         ?.replicas;
-    expect((await run('scale 3')).text).toContain('from 2 to 3 replica(s): 3/3 ready');
+    expect((await run('scale 3')).text).toContain('from 2 to 3 replicas: 3/3 ready');
     expect(deploymentReplicas()).toBe(3);
-    expect((await approved('scale 0')).text).toContain('from 3 to 0 replica(s)');
+    expect((await approved('scale 0')).text).toContain('from 3 to 0 replicas');
     expect([deploymentReplicas(), ops.world.kube.pods(ops.world.namespace)]).toEqual([0, []]);
-    expect((await approved('scale 2 --confirm-large')).text).toContain('from 0 to 2 replica(s): 2/2 ready');
+    expect((await approved('scale 2 --confirm-large')).text).toContain('from 0 to 2 replicas: 2/2 ready');
     expect(deploymentReplicas()).toBe(2);
   });
 
@@ -134,23 +134,20 @@ describe('the Kubernetes, certificate, log and performance runbooks from Slack',
   });
 
   it.each([
-    ['scale -1', 'Invalid arguments for scale: replicas: expected a whole number of replicas from 0 to 100, not "-1"'],
-    [
-      'scale abc',
-      'Invalid arguments for scale: replicas: expected a whole number of replicas from 0 to 100, not "abc"',
-    ],
-    [
-      'scale 1000',
-      'Invalid arguments for scale: replicas: expected a whole number of replicas from 0 to 100, not "1000"',
-    ],
+    ['scale -1', '<replicas> must be a whole number from 0 to 100; you gave "-1". Example: `/thermaliq scale 3`'],
+    ['scale abc', '<replicas> must be a whole number from 0 to 100; you gave "abc". Example: `/thermaliq scale 3`'],
+    ['scale 1000', '<replicas> must be a whole number from 0 to 100; you gave "1000". Example: `/thermaliq scale 3`'],
     ['scale 9', 'changes them by +350 %, more than 50 %, so it needs an approver'],
     [
       'errors --since 99999h',
-      'Invalid arguments for errors: since: expected a duration such as 24h or 7d, not "99999h"',
+      '--since takes a duration from 1h to 7d in hours or days, such as 24h or 7d; you gave "99999h"',
     ],
-    ['maintenance sideways', 'Invalid arguments for maintenance: mode: expected "on" or "off", not "sideways"'],
+    [
+      'maintenance sideways',
+      '<on|off> must be one of: on, off; you gave "sideways". Example: `/thermaliq maintenance on`',
+    ],
     ['maintenance off', 'Ingress thermaliq-api is not in maintenance mode'],
-    ['perf --window 1y', 'Invalid arguments for perf: window: expected --window 24h, 7d or 30d, not "1y"'],
+    ['perf --window 1y', '--window takes one of: 24h, 7d, 30d; you gave "1y". Example: `/thermaliq perf --window 7d`'],
   ])('refuses `%s` with a specific reason and enqueues nothing', async (text, reason) => {
     const before = await runCount();
     const reply = (await bot.command(text, { user: people.operator })).json as Reply;

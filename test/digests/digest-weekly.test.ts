@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderRunReport } from '../../src/bot/views/run-message.js';
 import type { SeriesPoint } from '../../src/charts/anomalies.js';
+import type { RunRef } from '../../src/jobs/report.js';
 import type { RunbookContext, RunTarget } from '../../src/jobs/runbook.js';
 import { digestWeeklyRunbook } from '../../src/jobs/runbooks/digest-weekly.js';
 import { createWorld, type World } from '../helpers/world.js';
@@ -9,6 +11,17 @@ import { countColor, decodeRgba, pngHeader } from './png.js';
 
 const trendQuery = 'histogram_quantile(0.95, sum by (le) (rate(thermaliq_calculation_duration_seconds_bucket[1h])))';
 const red: [number, number, number] = [0xd6, 0x27, 0x28];
+const messageRef: RunRef = {
+  runId: 'r-weekly-ok',
+  runbook: 'digest weekly',
+  service: 'thermaliq',
+  serviceName: 'GL-009 THERMALIQ',
+  environment: 'production',
+  requestedBy: 'schedule:weekly',
+  channelId: 'COPS0001',
+};
+/** The SLO line's colour (trendColours in the chart's spec). */
+const purple: [number, number, number] = [0x94, 0x67, 0xbd];
 
 /** 169 hourly points up to the current hour, around 3 s, with optional spikes by index. */
 function week(spikes: Record<number, number> = {}): SeriesPoint[] {
@@ -62,9 +75,14 @@ describe('digest weekly', () => {
     expect(report.headline).toBe('Weekly digest of GL-009 THERMALIQ (production): 5 ok');
     const byId = new Map(report.items.map((i) => [i.id, i]));
     expect(byId.get('db-stats')?.value).toBe('0 dead tuples (0 %), 0 tables need vacuum');
-    expect(byId.get('backups')?.value).toMatch(/^1 backup, 12 B; newest 0 h old$/);
-    expect(byId.get('cache-stats')?.value).toMatch(/^hit rate .+, memory .+, fragmentation [\d.]+, [\d,]+ evictions$/);
+    expect(byId.get('backups')?.value).toMatch(/^1 backup, 12 B; newest just now$/);
+    expect(byId.get('cache-stats')?.value).toMatch(/^hit rate .+, memory .+, fragmentation [\d.]+, [\d,]+ evictions?$/);
     expect(byId.get('latency-trend')?.value).toMatch(/^mean 3\.\d+ s, max 14 s, 1 anomaly$/);
+    // Each line says its value once (issue 13: "0 dead tuples (0 %), … (0 dead tuples (0 %), …)").
+    const message = JSON.stringify(renderRunReport(messageRef, report).blocks);
+    for (const i of report.items) {
+      if (i.value !== undefined) expect(message.split(i.value).length - 1, i.id).toBe(1);
+    }
 
     // The anomaly is exactly the spike the fake Prometheus served, and the query was the hourly p95 over the week.
     const trendDetail = report.details.find((d) => d.title.startsWith('p95 latency trend'));
@@ -93,6 +111,17 @@ describe('digest weekly', () => {
     const trend = report.items.find((i) => i.id === 'latency-trend');
     expect(trend).toMatchObject({ status: 'warn', summary: 'p95 above 20 s in 2 of 169 hours (max 26 s)' });
     expect(report.status).toBe('warn');
+  });
+
+  it('draws the SLO line on a calm week too, far below it (the legend names it)', async () => {
+    // Around 3 s all week, against THERMALIQ's 20 s objective.
+    world.prom.respond(trendQuery, { series: week() });
+    const report = await digest('r-weekly-calm');
+    expect(report.items.find((i) => i.id === 'latency-trend')?.status).toBe('ok');
+    const image = decodeRgba(Buffer.from(report.files?.[0]?.content ?? '', 'base64'));
+    // A dashed rule across the plot area: over a thousand pixels, where the legend's swatch would be under a hundred.
+    // It lies on the plot's top edge (20 s is the axis' top), blended with the frame: hence the wider tolerance.
+    expect(countColor(image, purple, { x0: 60, y0: 24, x1: 1190, y1: 540 }, 40)).toBeGreaterThan(600);
   });
 
   it('says what failed: a table needing vacuum, Redis down, Prometheus failing, and never throws', async () => {

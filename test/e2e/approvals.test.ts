@@ -46,7 +46,7 @@ describe('approvals for destructive runbooks (backup prune)', () => {
     const { ts } = await bot.approvalMessage(runId);
     const text = textOf(message(ts));
     expect(text).toContain('Approval needed');
-    expect(text).toContain('Delete 0 of 1 objects under s3://');
+    expect(text).toContain('Delete 0 of 1 object under s3://');
     expect(text).toContain('approval_approve');
     expect(text).toContain('approval_reject');
     const [run] = await bot.query<{ status: string }>('SELECT status FROM runs WHERE id = $1', [runId]);

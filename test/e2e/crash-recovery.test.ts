@@ -90,9 +90,10 @@ describe('a worker killed in the middle of a restore (in place, so the cutover i
       'SELECT name, status FROM run_steps WHERE run_id = $1 ORDER BY ordinal',
       [runId],
     );
+    // In place, nothing is restored or checked beside production: those steps are recorded as skipped.
     expect(steps.map((s) => `${s.name}:${s.status}`)).toEqual([
-      'restore-side:succeeded',
-      'verify-side:succeeded',
+      'restore-side:skipped',
+      'verify-side:skipped',
       'pre-restore-backup:succeeded',
       'scale-down:succeeded',
       'cutover:running',
@@ -102,7 +103,7 @@ describe('a worker killed in the middle of a restore (in place, so the cutover i
     const text = JSON.stringify(prompt.body);
     expect(text).toContain('did not finish');
     expect(text).toContain(
-      'Deployment gl-009-production/thermaliq: 0 replica(s) wanted, 0 ready (was 2 before the restore)',
+      'Deployment gl-009-production/thermaliq: 0 replicas wanted, 0 ready (was 2 before the restore)',
     );
     expect(text).toContain(`Database ${world.target.name} on 127.0.0.1:5432: restored in place in one transaction`);
     expect(text).toContain(
@@ -121,7 +122,7 @@ describe('a worker killed in the middle of a restore (in place, so the cutover i
         JSON.stringify(c.body).includes('run_scale_up') &&
         !JSON.stringify(c.body).includes('run_retry_step'),
     );
-    expect(JSON.stringify(aborted.body)).toContain('0 replica(s) wanted');
+    expect(JSON.stringify(aborted.body)).toContain('0 replicas wanted');
 
     // Scale back up: an approver clicks; the deployment returns to its 2 replicas.
     await bot.click('run_scale_up', runId, { user: people.operator });
@@ -206,7 +207,7 @@ describe('a worker killed in the cutover of a side-by-side restore, after it clo
     const prompt = await interruptedPrompt(world, runId);
     const text = JSON.stringify(prompt.body);
     expect(text).toContain(
-      'Deployment gl-009-production/thermaliq: 0 replica(s) wanted, 0 ready (was 2 before the restore)',
+      'Deployment gl-009-production/thermaliq: 0 replicas wanted, 0 ready (was 2 before the restore)',
     );
     expect(text).toContain(`${name} (`);
     expect(text).toContain('still holds production\u2019s own data, not taking connections');

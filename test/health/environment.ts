@@ -5,6 +5,8 @@ import type { CheckResult, HealthCheck } from '../../src/jobs/health/check.js';
 import { runHealthChecks } from '../../src/jobs/health/run-checks.js';
 
 export const serviceKey = 'thermaliq';
+/** The service's slash command, as the config below declares it. */
+export const command = '/thermaliq';
 export const environmentName = 'production';
 export const namespace = 'gl-009-production';
 export const appLabels = { app: 'thermaliq' };
@@ -13,7 +15,7 @@ export const appLabels = { app: 'thermaliq' };
 export function environment(env: Record<string, unknown>): EnvironmentConfig {
   const config = parseOpsConfig({
     services: {
-      [serviceKey]: { command: '/thermaliq', displayName: 'ThermalIQ', environments: { [environmentName]: env } },
+      [serviceKey]: { command, displayName: 'ThermalIQ', environments: { [environmentName]: env } },
     },
     roles: {},
     channels: { allowed: ['*'] },
@@ -47,7 +49,13 @@ export async function runCheck(
 ): Promise<CheckResult> {
   const [result] = await runHealthChecks(
     [check],
-    { serviceKey, environment: environmentName, infra, thresholds: { ...defaultThresholds, ...opts.thresholds } },
+    {
+      serviceKey,
+      command,
+      environment: environmentName,
+      infra,
+      thresholds: { ...defaultThresholds, ...opts.thresholds },
+    },
     { timeoutMs: opts.timeoutMs ?? 10_000 },
   );
   if (!result) throw new Error('no result');

@@ -10,7 +10,15 @@ import { type LocalHttpServer, startLocalHttpServer } from '../support/local-htt
 import { startS3, type TestS3 } from '../support/s3.js';
 import { createTestDatabase, redisUrl, type TestDatabase } from '../support/services.js';
 import { startTlsServer, type TestTlsServer } from '../support/tls-server.js';
-import { appLabels, environmentName, infraFor, kubernetesBlock, namespace, serviceKey } from './environment.js';
+import {
+  appLabels,
+  command,
+  environmentName,
+  infraFor,
+  kubernetesBlock,
+  namespace,
+  serviceKey,
+} from './environment.js';
 
 describe('the daily health check against a healthy environment', () => {
   let kube: FakeKube;
@@ -91,6 +99,7 @@ describe('the daily health check against a healthy environment', () => {
       healthChecks,
       {
         serviceKey,
+        command,
         environment: environmentName,
         infra,
         // The shared local Redis's fragmentation is not ours to control; the rule is tested on its own.
@@ -141,7 +150,7 @@ describe('the daily health check with nothing configured', () => {
   it('skips every check with a hint naming the config key to set', async () => {
     const results = await runHealthChecks(
       healthChecks,
-      { serviceKey, environment: environmentName, infra: infraFor({}), thresholds: defaultThresholds },
+      { serviceKey, command, environment: environmentName, infra: infraFor({}), thresholds: defaultThresholds },
       { timeoutMs: 1_000 },
     );
     expect(results.map((r) => [r.id, r.status])).toEqual(healthChecks.map((c) => [c.id, 'skipped']));
@@ -162,6 +171,7 @@ describe('the daily health check with nothing configured', () => {
       healthChecks.filter((c) => c.id === 'disk'),
       {
         serviceKey,
+        command,
         environment: environmentName,
         infra: infraFor({ prometheus: { url: 'http://127.0.0.1:9' } }),
         thresholds: defaultThresholds,

@@ -224,7 +224,7 @@ describe('error-logs check', () => {
     kube.addPod(namespace, podFixture({ name: 'thermaliq-a', labels: appLabels, phase: 'Pending' }));
     const result = await runCheck(errorLogsCheck, infra);
     expect(result.status).toBe('error');
-    expect(result.summary).toBe('No pod log could be read (1 pods)');
+    expect(result.summary).toBe('No pod log could be read (1 pod)');
     expect(result.details?.[0]).toContain('thermaliq-a: log not readable: Kubernetes API answered 400');
   });
 });

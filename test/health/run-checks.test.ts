@@ -15,6 +15,7 @@ function deferred<T>() {
 
 const ctxBase = {
   serviceKey: 'thermaliq',
+  command: '/thermaliq',
   environment: 'production',
   infra: createInfra(environment({}), { serviceKey: 'thermaliq' }),
   thresholds: defaultThresholds,

@@ -93,7 +93,7 @@ describe('redis check', () => {
     expect(assessCacheInfo({ ...info, maxMemory: 0 }, defaultThresholds).status).toBe('ok');
     expect(assessCacheInfo(info, defaultThresholds)).toMatchObject({
       status: 'ok',
-      value: 'PONG; memory 800 MiB (78.1 % of maxmemory); hit rate 90 %',
+      value: 'PONG; memory 800 MiB (78.1 % of maxmemory); fragmentation 1.2; hit rate 90 %',
     });
   });
 });
@@ -139,15 +139,25 @@ describe('backup-age check', () => {
     expect(result.status).toBe('ok');
   });
 
-  it('fails when there is no backup at all', async () => {
+  it('fails when there is no backup at all, and says how to make the first one', async () => {
     const infra = backupInfra('nothing-here/');
     const result = await runCheck(backupAgeCheck, infra);
     await infra.close();
     expect(result).toMatchObject({
       status: 'fail',
       value: 'none',
-      summary: 'No backups under s3://greenlang-backups/nothing-here/',
+      summary: 'no backup yet: try `/thermaliq backup now`',
+      details: ['nothing under s3://greenlang-backups/nothing-here/'],
     });
+  });
+
+  it('says a recent backup\'s age in words, not as "0 h"', async () => {
+    await s3.putObject('greenlang-backups', 'words/db.sql.gz', 'dump');
+    await s3.setLastModified('greenlang-backups', 'words/db.sql.gz', new Date(Date.now() - 12 * 60_000 - 5_000));
+    const infra = backupInfra('words/');
+    const result = await runCheck(backupAgeCheck, infra);
+    await infra.close();
+    expect(result).toMatchObject({ status: 'ok', value: '12 min', summary: 'Newest backup: 12 min old (4 B)' });
   });
 
   it('warns when the newest backup is empty', async () => {

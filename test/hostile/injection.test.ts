@@ -35,7 +35,7 @@ const restoreKeyCases: HostileCase[] = [
   ['restore ./db.sql.gz', 'invalid_arguments', 'contains a "." segment'],
   [`restore ${'€'.repeat(400)}`, 'invalid_arguments', "longer than S3's 1024-byte limit"],
   ['restore ok.sql.gz --key ../../etc/passwd', 'invalid_arguments', dotDot],
-  ['restore db.sql.gz ; rm -rf /', 'invalid_arguments', /unexpected/i],
+  ['restore db.sql.gz ; rm -rf /', 'invalid_arguments', 'Extra words "; rm -rf /": restore takes only <backup-key>.'],
   ['restore db.sql.gz --table users', 'invalid_arguments', /table/],
   ['restore', 'invalid_arguments', 'is empty'],
   // Shapes a key may legally have: looked up under the environment's prefix, not found, refused. Never run.
@@ -65,7 +65,7 @@ const formatCases: HostileCase[] = [
   param: 'format',
   text: `backup now --format "${value}"`,
   code: 'invalid_arguments',
-  says: 'expected --format plain or --format custom',
+  says: '--format takes one of: plain, custom; you gave',
 }));
 
 /** Hostile values for the catalog runbooks' parameters: counts, tables, key patterns, TTLs, replicas, durations. */
@@ -216,7 +216,7 @@ describe('injection: hostile values for every runbook parameter are refused befo
       says: /pattern|replicas|duration/,
     });
     if (name !== 'restore') {
-      await expectRefused({ text: `${name} "$(reboot)" ; ls`, code: 'invalid_arguments', says: /unexpected/i });
+      await expectRefused({ text: `${name} "$(reboot)" ; ls`, code: 'invalid_arguments', says: /Extra words? "/ });
     }
   });
 

@@ -87,7 +87,7 @@ describe('backup prune against s3rver objects with back-dated LastModified', () 
     expect(reasons[`${world.backupPrefix}db-ancient.sql.gz`]).toBe('older than 365 d');
     expect(reasons[`${world.backupPrefix}pre-restore/r-old.sql.gz`]).toBe('pre-restore copy older than 30 d');
     expect(reasons[`${world.backupPrefix}README.txt`]).toBe('not named like a backup; left alone');
-    expect(plan.fields.find((f) => f.label === 'Delete')?.value).toMatch(/^4 object\(s\), \d+ B$/);
+    expect(plan.fields.find((f) => f.label === 'Delete')?.value).toMatch(/^4 objects, \d+ B$/);
     expect(expectDeleted).toHaveLength(4);
     // Shown ages move on; the material does not.
     const again = await backupPruneRunbook.plan?.(ctx, {});
@@ -105,7 +105,7 @@ describe('backup prune against s3rver objects with back-dated LastModified', () 
     const report = backupPruneRunbook.report(ctx.target, params, result.outputs);
     expect(report.status).toBe('ok');
     expect(report.headline).toMatch(
-      new RegExp(`^Pruned 4 of 4 backup\\(s\\) under s3://thermaliq-backups/${world.backupPrefix} \\(\\d+ B\\)$`),
+      new RegExp(`^Pruned 4 of 4 backups under s3://thermaliq-backups/${world.backupPrefix} \\(\\d+ B\\)$`),
     );
     expect(report.details[0]?.lines.sort()).toEqual([...expectDeleted].sort());
   });

@@ -1,37 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { parseRunbookArguments } from '../../src/handlers/argument-errors.js';
 import { resolveBackupKey } from '../../src/jobs/backup-key.js';
 import type { RunbookContext } from '../../src/jobs/runbook.js';
 import { restoreRunbook } from '../../src/jobs/runbooks/restore.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { runContext } from './run-context.js';
 
-/** The refusal the command handler would show: the params schema's first issue. */
+/** The refusal the command handler would show for these words. */
 function paramsRefusal(args: string[]): string | undefined {
-  const parsed = restoreRunbook.params.safeParse(restoreRunbook.parseArgs(args, {}));
-  return parsed.success ? undefined : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  const parsed = parseRunbookArguments(restoreRunbook, '/thermaliq', args, {});
+  return parsed.ok ? undefined : parsed.message;
 }
 
 describe('bad backup keys are refused by the params schema, with the reason', () => {
   it.each([
-    ['../x', 'key: the backup key contains a ".." segment; a key cannot climb out of the backup prefix'],
-    ['thermaliq/production/../staging/db.sql.gz', 'key: the backup key contains a ".." segment'],
-    ['/etc/passwd', 'key: the backup key is an absolute path; give a key under the backup prefix'],
-    ['s3://greenlang-backups/thermaliq/x.sql.gz', 'key: the backup key is a URL'],
-    ['file:///etc/passwd', 'key: the backup key is a URL'],
-    ['backups\\x.sql', 'key: the backup key contains a backslash'],
-    ['a\u0007b.sql', 'key: the backup key contains control characters'],
-    ['./x.sql', 'key: the backup key contains a "." segment'],
-    ['daily/', 'key: the backup key names a folder, not a backup'],
-    ['a//b.sql', 'key: the backup key contains an empty folder name (//)'],
-    ['x'.repeat(1025), "key: the backup key is longer than S3's 1024-byte limit"],
+    ['../x', '<backup-key>: the backup key contains a ".." segment; a key cannot climb out of the backup prefix'],
+    ['thermaliq/production/../staging/db.sql.gz', '<backup-key>: the backup key contains a ".." segment'],
+    ['/etc/passwd', '<backup-key>: the backup key is an absolute path; give a key under the backup prefix'],
+    ['s3://greenlang-backups/thermaliq/x.sql.gz', '<backup-key>: the backup key is a URL'],
+    ['file:///etc/passwd', '<backup-key>: the backup key is a URL'],
+    ['backups\\x.sql', '<backup-key>: the backup key contains a backslash'],
+    ['a\u0007b.sql', '<backup-key>: the backup key contains control characters'],
+    ['./x.sql', '<backup-key>: the backup key contains a "." segment'],
+    ['daily/', '<backup-key>: the backup key names a folder, not a backup'],
+    ['a//b.sql', '<backup-key>: the backup key contains an empty folder name (//)'],
+    ['x'.repeat(1025), "<backup-key>: the backup key is longer than S3's 1024-byte limit"],
   ])('%s', (key, reason) => {
     expect(paramsRefusal([key])).toContain(reason);
   });
 
   it('a missing key, extra words and unknown flags', () => {
-    expect(paramsRefusal([])).toContain('key: the backup key is empty');
-    expect(paramsRefusal(['a.sql.gz', 'now'])).toMatch(/unexpected/i);
+    expect(paramsRefusal([])).toContain('<backup-key>: the backup key is empty');
+    expect(paramsRefusal(['a.sql.gz', 'now'])).toContain('Extra word "now": restore takes only <backup-key>.');
     expect(restoreRunbook.params.safeParse(restoreRunbook.parseArgs(['a.sql.gz'], { force: true })).success).toBe(
       false,
     );

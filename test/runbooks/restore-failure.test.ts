@@ -142,7 +142,7 @@ describe('restore failures: production is untouched, or put back, and the messag
       expect(result.ran).toEqual(stepsUpTo('verify-side'));
       const e = userError(error);
       expect(e.message).toMatch(
-        /\(verify-side\): verification failed: the backup's \d+ table\(s\): missing: "public"\."calculations"/,
+        /\(verify-side\): verification failed: the backup's \d+ tables?: missing: "public"\."calculations"/,
       );
       expect(e.message).toContain('Production was not touched and keeps serving.');
       expect(scales()).toEqual([]);
@@ -181,7 +181,7 @@ describe('restore failures: production is untouched, or put back, and the messag
       const e = userError(error);
       expect(e.message).toMatch(/\(scale-down\): Kubernetes API answered 403/);
       expect(e.message).toContain(`${t.world.target.name} was not renamed: it holds production\u2019s own data.`);
-      expect(e.message).toContain('The deployment is back at 2 replica(s), 2 ready.');
+      expect(e.message).toContain('The deployment is back at 2 replicas, 2 ready.');
       t.world.kube.clearFaults();
       await expect(restoreScaleUpRunbook.validate?.(t.context('r-05ca1e0002'), {})).rejects.toThrow(
         /no restore left it scaled down/,
@@ -207,7 +207,7 @@ describe('restore failures: production is untouched, or put back, and the messag
       const e = userError(error);
       expect(e.message).toMatch(/\(cutover\): .*already exists/);
       expect(e.message).toContain('It put things back by itself.');
-      expect(e.message).toContain('The deployment is back at 2 replica(s), 2 ready.');
+      expect(e.message).toContain('The deployment is back at 2 replicas, 2 ready.');
       expect(scales()).toEqual([{ spec: { replicas: 0 } }, { spec: { replicas: 2 } }]);
       await expectProductionServing(production);
     });
@@ -256,7 +256,7 @@ describe('restore failures: production is untouched, or put back, and the messag
       expect(e.message).toContain(
         `${t.world.target.name} was not changed: the restore\u2019s transaction was rolled back.`,
       );
-      expect(e.message).toContain('The deployment is back at 2 replica(s), 2 ready.');
+      expect(e.message).toContain('The deployment is back at 2 replicas, 2 ready.');
       await expectProductionServing(production);
     });
   });
@@ -277,7 +277,7 @@ describe('restore failures: production is untouched, or put back, and the messag
         /\(scale-up\): Kubernetes API answered 500.*It could not put things back by itself/s,
       );
       expect(error.message).toContain(
-        'Deployment gl-009-production/thermaliq: 0 replica(s) wanted, 0 ready (was 2 before the restore). It is below the 2 it had before the restore.',
+        'Deployment gl-009-production/thermaliq: 0 replicas wanted, 0 ready (was 2 before the restore). It is below the 2 it had before the restore.',
       );
       expect(error.message).toContain(`• ${name} (`);
       expect(error.message).toMatch(new RegExp(`• ${name} \\([^)]+\\): still holds production\u2019s own data`));

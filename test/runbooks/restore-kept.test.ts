@@ -36,12 +36,12 @@ describe('restore databases and restore cleanup: the kept pre-restore databases,
     const listed = await runSteps(restoreDatabasesRunbook, list, {});
     const report = restoreDatabasesRunbook.report(list.target, {}, listed.outputs);
     expect(report.headline).toMatch(
-      new RegExp(`^2 database\\(s\\) kept beside ${name} on 127\\.0\\.0\\.1:5432, [\\d.]+ MiB; cleanup would drop 1$`),
+      new RegExp(`^2 databases kept beside ${name} on 127\\.0\\.0\\.1:5432, [\\d.]+ MiB; cleanup would drop 1$`),
     );
     const lines = report.details[0]?.lines ?? [];
     expect(lines[0]).toMatch(
       new RegExp(
-        `^${name}_pre_r_0000000a02 · [\\d.]+ MiB · .* old · production before restore r-0000000a02 · kept \\(one of the 1 newest\\)$`,
+        `^${name}_pre_r_0000000a02 · [\\d.]+ MiB · (just now|.* old) · production before restore r-0000000a02 · kept \\(one of the 1 newest\\)$`,
       ),
     );
     expect(lines[1]).toMatch(

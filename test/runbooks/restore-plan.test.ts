@@ -63,18 +63,16 @@ describe('restore plan: it looks inside the backup before anyone approves', () =
     const name = world.target.name;
     expect(f.Backup).toMatch(new RegExp(`^s3://thermaliq-backups/${vcciKey()} · [\\d.]+ KiB · `));
     expect(f.Backup).toMatch(/\nplain SQL, gzipped, made without --clean by pg_dump 15\.\d+ from PostgreSQL 15\.\d+/);
-    expect(f['What it creates']).toMatch(
-      /^3 table\(s\): public\.calculations, public\.energy_readings, public\.tenants\n/,
-    );
-    expect(f['What it creates']).toContain('1 sequence(s) (1 value(s) restored)');
+    expect(f['What it creates']).toMatch(/^3 tables: public\.calculations, public\.energy_readings, public\.tenants\n/);
+    expect(f['What it creates']).toContain('1 sequence (1 value restored)');
     expect(f['Target database']).toMatch(
       new RegExp(`^${name} on 127\\.0\\.0\\.1:5432 · [\\d.]+ MiB · PostgreSQL 15\\.\\d+.* · as postgres$`),
     );
     expect(f.Mode).toMatch(/^Side by side: .*production is down only for the cutover$/);
     expect(f['Tables on the target that the backup lacks']).toBe('none');
-    expect(f.Deployment).toBe('gl-009-production/thermaliq · 2 replica(s) now → 0 during the cutover → 2');
+    expect(f.Deployment).toBe('gl-009-production/thermaliq · 2 replicas now → 0 during the cutover → 2');
     expect(f['Safety copy']).toBe(`Production's database is kept, renamed to ${name}_pre_r_0123456789`);
-    expect(f.Verification).toBe('All 3 table(s) of the backup exist\ntenants: SELECT count(*) FROM public.tenants ≥ 1');
+    expect(f.Verification).toBe('All 3 tables of the backup exist\ntenants: SELECT count(*) FROM public.tenants ≥ 1');
     expect(f['Roll back with']).toBe(
       '/thermaliq restore rollback r-0123456789 --env production (or the Roll back button)',
     );
@@ -104,7 +102,7 @@ describe('restore plan: it looks inside the backup before anyone approves', () =
     expect(f.Mode).toMatch(
       /^In place, because there is not room for a second copy \(.* restore\.freeBytes is 1 KiB\): production is down for the whole restore$/,
     );
-    expect(f.Deployment).toBe('gl-009-production/thermaliq · 2 replica(s) now → 0 during the restore → 2');
+    expect(f.Deployment).toBe('gl-009-production/thermaliq · 2 replicas now → 0 during the restore → 2');
     expect(f['Safety copy']).toBe(
       `pg_dump of production to s3://thermaliq-backups/${world.backupPrefix}pre-restore/r-0123456789.sql.gz`,
     );

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStoreDb, type StoreDb } from '../../src/store/db.js';
@@ -14,6 +16,7 @@ describe('store migrations', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${schema}_006 CASCADE`);
     await client.end();
   });
 
@@ -36,5 +39,47 @@ describe('store migrations', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual(
       expect.arrayContaining(['audit_events', 'run_steps', 'runs', 'schema_migrations']),
     );
+  });
+
+  it('tells apart steps that skipped before skips were stored (007), keeping their reason', async () => {
+    const older = `${schema}_006`;
+    const db = openStoreDb(url, older, { max: 1 });
+    dbs.push(db);
+    // The store as 006 left it, with steps recorded the old way: a skip was a success with the skip in its output.
+    const dir = join(import.meta.dirname, '../../src/store/migrations');
+    const before = readdirSync(dir)
+      .filter((f) => f.endsWith('.sql') && f < '007')
+      .sort();
+    const client = await db.pool.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${older} CASCADE; CREATE SCHEMA ${older}; SET search_path = ${older}`);
+      for (const f of before) await client.query(readFileSync(join(dir, f), 'utf8'));
+      await client.query(
+        'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      for (const f of before)
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [f.replace(/\.sql$/, '')]);
+      await client.query(
+        `INSERT INTO runs (id, service, environment, runbook, risk, status, requested_by, channel_id)
+         VALUES ('r-0000000007', 'thermaliq', 'production', 'restore', 'destructive', 'succeeded', 'U1', 'C1')`,
+      );
+      await client.query(
+        `INSERT INTO run_steps (run_id, ordinal, name, status, output) VALUES
+           ('r-0000000007', 0, 'scale-down', 'succeeded', '{"skipped": true, "reason": "no deployment", "short": "none"}'),
+           ('r-0000000007', 1, 'restore-test', 'succeeded', '{"skipped": "not requested"}'),
+           ('r-0000000007', 2, 'cutover', 'succeeded', '{"run": "r-0000000007", "skipped": 3}')`,
+      );
+    } finally {
+      client.release();
+    }
+    expect(await migrateStore(db)).toContain('007_step_skip_reason');
+    const steps = await db.pool.query<{ name: string; status: string; reason: string | null }>(
+      `SELECT name, status, reason FROM ${older}.run_steps ORDER BY ordinal`,
+    );
+    expect(steps.rows).toEqual([
+      { name: 'scale-down', status: 'skipped', reason: 'no deployment' },
+      { name: 'restore-test', status: 'skipped', reason: 'not requested' },
+      { name: 'cutover', status: 'succeeded', reason: null },
+    ]);
   });
 });

@@ -229,3 +229,39 @@ export function viewSubmissionBody(input: ViewSubmissionInput): string {
   };
   return new URLSearchParams([['payload', JSON.stringify(payload)]]).toString();
 }
+
+/**
+ * The form body Slack POSTs when a modal opened with `notify_on_close` is closed without submitting (Cancel, ×,
+ * Esc): a `view_closed` interaction carrying the view, and no trigger_id.
+ */
+export function viewClosedBody(input: Omit<ViewSubmissionInput, 'state_values'>): string {
+  const teamId = input.team_id ?? FAKE_TEAM_ID;
+  const payload = {
+    type: 'view_closed',
+    team: { id: teamId, domain: 'fake-team' },
+    user: {
+      id: input.user_id,
+      username: input.user_id.toLowerCase(),
+      name: input.user_id.toLowerCase(),
+      team_id: teamId,
+    },
+    api_app_id: FAKE_APP_ID,
+    token: FAKE_VERIFICATION_TOKEN,
+    view: {
+      id: 'V0FAKEVIEW1',
+      team_id: teamId,
+      type: 'modal',
+      callback_id: input.callback_id,
+      private_metadata: input.private_metadata ?? '',
+      hash: '1700000000.fakehash',
+      state: { values: {} },
+      notify_on_close: true,
+      app_id: FAKE_APP_ID,
+      bot_id: 'B0FAKEBOT',
+    },
+    is_cleared: false,
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+  return new URLSearchParams([['payload', JSON.stringify(payload)]]).toString();
+}

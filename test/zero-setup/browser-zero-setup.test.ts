@@ -112,6 +112,10 @@ describe('zero setup: the README command on a clean data dir, used from the play
     }
     const mentions = healthLines.filter((l) => /kubernetes|prometheus/i.test(l));
     expect(mentions.filter((l) => /^(🔴|⚠️|❌)/.test(l))).toEqual([]);
+    // Nothing is backed up yet on a fresh machine: the red backup line says how to make the first one.
+    expect(healthLines.find((l) => l.includes('Backup age'))).toMatch(
+      /^🔴 Backup age — no backup yet: try \/thermaliq backup now /,
+    );
 
     // (3) Backup now, as the operator.
     await actAs(page, people.operator);

@@ -1,7 +1,8 @@
-import type { ApprovalView } from '../../jobs/report.js';
+import type { ApprovalView, ApprovedRunOutcome } from '../../jobs/report.js';
 import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
 import { escapeMrkdwn, fitMessage, limits, packLines, truncate } from './limits.js';
+import { messagePermalink } from './permalink.js';
 
 const statusHeader: Record<ApprovalView['status'], string> = {
   pending: ':raised_hand: Approval needed',
@@ -18,7 +19,22 @@ function slackDate(d: Date): string {
   return `<!date^${seconds}^{date_short_pretty} {time}|${d.toISOString()}>`;
 }
 
-function decisionLine(v: ApprovalView): string {
+/** How an approved run ended, pointing at the run's own message. */
+function outcomeLine(v: ApprovalView, outcome: ApprovedRunOutcome, workspaceUrl: string | undefined): string {
+  const ended =
+    outcome.status === 'cancelled'
+      ? `The run was cancelled${outcome.by ? ` by <@${outcome.by}>` : ''}`
+      : `The run ${outcome.status}`;
+  if (!outcome.messageTs) {
+    return outcome.status === 'cancelled'
+      ? `${ended} before it started.`
+      : `${ended}; \`run ${v.run.runId}\` has the detail.`;
+  }
+  if (!workspaceUrl) return `${ended}; its message in <#${v.run.channelId}> has the detail.`;
+  return `${ended}: <${messagePermalink(workspaceUrl, v.run.channelId, outcome.messageTs)}|see the run's message>.`;
+}
+
+function decisionLine(v: ApprovalView, workspaceUrl: string | undefined): string {
   const who = v.approvers.map((a) => `<@${a}>`).join(', ');
   switch (v.status) {
     case 'pending':
@@ -26,7 +42,7 @@ function decisionLine(v: ApprovalView): string {
         ? `${v.approvers.length} of ${v.quorum} approvals: ${who}. Waiting for ${v.quorum - v.approvers.length} more. Expires ${slackDate(v.expiresAt)}.`
         : `Needs ${v.quorum} approval${v.quorum > 1 ? 's' : ''} from approvers other than <@${v.run.requestedBy}>. Expires ${slackDate(v.expiresAt)}.`;
     case 'approved':
-      return `Approved by ${who}${v.decidedAt ? ` at ${slackDate(v.decidedAt)}` : ''}. The run is queued.`;
+      return `Approved by ${who}${v.decidedAt ? ` at ${slackDate(v.decidedAt)}` : ''}. ${v.outcome ? outcomeLine(v, v.outcome, workspaceUrl) : 'The run is queued.'}`;
     case 'rejected':
       return `Rejected by <@${v.decidedBy ?? '?'}>${v.decidedAt ? ` at ${slackDate(v.decidedAt)}` : ''}${v.reason ? `: ${escapeMrkdwn(v.reason)}` : '.'}`;
     case 'expired':
@@ -40,8 +56,11 @@ function decisionLine(v: ApprovalView): string {
   }
 }
 
-/** The approval message: the plan in full, who decides, and Approve/Reject buttons while it is pending. */
-export function renderApproval(v: ApprovalView): MessageBody {
+/**
+ * The approval message: the plan in full, who decides, and Approve/Reject buttons while it is pending; once an
+ * approved run ended, how, linked to the run's message (`workspaceUrl` is auth.test's `url`, for the permalink).
+ */
+export function renderApproval(v: ApprovalView, workspaceUrl?: string): MessageBody {
   const { run, plan } = v;
   const blocks: Block[] = [
     {
@@ -86,7 +105,7 @@ export function renderApproval(v: ApprovalView): MessageBody {
       {
         type: 'mrkdwn',
         text: truncate(
-          `Requested by <@${run.requestedBy}> · run \`${run.runId}\` · ${decisionLine(v)}`,
+          `Requested by <@${run.requestedBy}> · run \`${run.runId}\` · ${decisionLine(v, workspaceUrl)}`,
           limits.contextElementText,
         ),
       },

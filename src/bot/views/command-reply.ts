@@ -1,3 +1,4 @@
+import { countOf } from '../../format/words.js';
 import type { CommandReply } from '../../handlers/handle-command.js';
 import type { Block, MessageBody } from './blocks.js';
 import { renderRun, renderRuns, renderSchedules } from './history.js';
@@ -64,7 +65,7 @@ export function renderCommandReply(reply: CommandReply): MessageBody {
           ],
         },
       ];
-      return { text: `${reply.serviceName}: ${reply.entries.length} runbooks available to you`, blocks };
+      return { text: `${reply.serviceName}: ${countOf(reply.entries.length, 'runbook')} available to you`, blocks };
     }
   }
 }

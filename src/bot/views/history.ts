@@ -70,7 +70,7 @@ export function renderRun(serviceName: string, r: RunDetail): MessageBody {
   for (const s of r.steps) {
     const ms = s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : undefined;
     lines.push(
-      `• ${escapeMrkdwn(s.name)}: ${s.status} · ${duration(ms)}${s.error ? ` · ${escapeMrkdwn(s.error)}` : ''}`,
+      `• ${escapeMrkdwn(s.name)}: ${s.status}${s.reason ? `: ${escapeMrkdwn(s.reason)}` : ''} · ${duration(ms)}${s.error ? ` · ${escapeMrkdwn(s.error)}` : ''}`,
     );
   }
   if (r.report) {

@@ -1,6 +1,9 @@
 import { rejectModalCallbackId } from './actions.js';
 
-/** The modal asking for a rejection reason; private_metadata carries the approval and channel. */
+/**
+ * The modal asking for a rejection reason; private_metadata carries the approval and channel. Slack tells us when it
+ * is closed without a reason (view_closed) only because of notify_on_close, so that click is audited too.
+ */
 export function renderRejectModal(approvalId: string, channelId: string) {
   return {
     type: 'modal' as const,
@@ -9,6 +12,7 @@ export function renderRejectModal(approvalId: string, channelId: string) {
     title: { type: 'plain_text' as const, text: 'Reject request' },
     submit: { type: 'plain_text' as const, text: 'Reject' },
     close: { type: 'plain_text' as const, text: 'Back' },
+    notify_on_close: true,
     blocks: [
       {
         type: 'input' as const,

@@ -4,14 +4,31 @@ import type { Block, MessageBody } from './blocks.js';
 import { escapeMrkdwn, fitMessage, limits, packLines, truncate } from './limits.js';
 import { statusEmoji } from './status-emoji.js';
 
+/**
+ * Whether a summary already says a value of several words ("12 min" in "12 min old", not "3 h" in "13 h"). A
+ * one-word value is always shown: a summary may name it as something else ("keep noeviction if …").
+ */
+function says(summary: string | undefined, value: string): boolean {
+  if (!summary || !value.trim().includes(' ')) return false;
+  const at = summary.indexOf(value);
+  if (at < 0) return false;
+  const before = summary[at - 1] ?? ' ';
+  const after = summary[at + value.length] ?? ' ';
+  return !/[\w.,]/.test(before) && !/[\w]/.test(after);
+}
+
 function itemLine(item: ProgressItem): string {
   const parts = [`${statusEmoji(item.status)} *${escapeMrkdwn(item.title)}*`];
   if (item.summary) parts.push(escapeMrkdwn(item.summary));
   else parts.push(`_${item.status}_`);
-  if (item.value !== undefined && item.threshold !== undefined) {
-    parts.push(`(\`${escapeMrkdwn(item.value)}\`, threshold ${escapeMrkdwn(item.threshold)})`);
-  } else if (item.value !== undefined) {
-    parts.push(`(\`${escapeMrkdwn(item.value)}\`)`);
+  // A summary that already says the value is not followed by it again; the threshold still is.
+  const value = item.value !== undefined && !says(item.summary, item.value) ? item.value : undefined;
+  if (value !== undefined && item.threshold !== undefined) {
+    parts.push(`(\`${escapeMrkdwn(value)}\`, threshold ${escapeMrkdwn(item.threshold)})`);
+  } else if (value !== undefined) {
+    parts.push(`(\`${escapeMrkdwn(value)}\`)`);
+  } else if (item.value !== undefined && item.threshold !== undefined) {
+    parts.push(`(threshold ${escapeMrkdwn(item.threshold)})`);
   }
   return parts.join(' — ').replace(' — (', ' (');
 }

@@ -24,6 +24,8 @@ export interface CheckResult {
 /** What a check may use: the environment's adapters (undefined when not configured), thresholds, and a deadline. */
 export interface CheckContext {
   serviceKey: string;
+  /** The service's slash command (e.g. `/thermaliq`), for hints that name a command to run. */
+  command: string;
   environment: string;
   infra: Infra;
   thresholds: Thresholds;

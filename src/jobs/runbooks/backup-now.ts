@@ -84,7 +84,9 @@ export const backupNowRunbook: Runbook<BackupNowParams> = {
         } catch (err) {
           // A failed upload leaves no object (lib-storage aborts it), so the message can say so.
           const reason = scrubSecrets(messageOf(err));
-          throw new UserError('unavailable', `Backup of ${database} failed; nothing was stored. ${reason}`);
+          throw new UserError('unavailable', `Backup of ${database} failed; nothing was stored. ${reason}`, {
+            cause: err,
+          });
         }
         return { key: done.key, size: done.size, format: done.format, database, durationMs: done.durationMs };
       },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf, UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import { scrubSecrets } from '../../log.js';
 import { formatBytes } from '../health/checks/format.js';
 import type { Plan } from '../plan.js';
@@ -43,18 +44,20 @@ async function planPrune(ctx: RunbookContext): Promise<Plan> {
   const where = `s3://${backups.bucket}/${backups.prefix}`;
   const bytes = doomed.reduce((sum, d) => sum + d.size, 0);
   return {
-    summary: `Delete ${doomed.length} of ${decisions.length} objects under ${where}`,
+    summary: `Delete ${doomed.length} of ${countOf(decisions.length, 'object')} under ${where}`,
     fields: [
       { label: 'Location', value: where },
       {
         label: 'Policy',
         value: `daily ${policy.dailyDays} d · weekly ${policy.weeklyDays} d · monthly ${policy.monthlyDays} d · never fewer than the ${policy.keepAtLeast} newest`,
       },
-      { label: 'Delete', value: `${doomed.length} object(s), ${formatBytes(bytes)}` },
-      { label: 'Keep', value: `${kept.length} object(s)` },
+      { label: 'Delete', value: `${countOf(doomed.length, 'object')}, ${formatBytes(bytes)}` },
+      { label: 'Keep', value: `${countOf(kept.length, 'object')}` },
     ],
     steps: [
-      doomed.length > 0 ? `DeleteObjects in batches of up to 1000: ${doomed.length} object(s)` : 'Nothing to delete',
+      doomed.length > 0
+        ? `DeleteObjects in batches of up to 1000: ${countOf(doomed.length, 'object')}`
+        : 'Nothing to delete',
     ],
     material: { bucket: backups.bucket, prefix: backups.prefix, delete: doomed.map((d) => d.key).sort() },
     details: [
@@ -68,7 +71,7 @@ async function planPrune(ctx: RunbookContext): Promise<Plan> {
 export const backupPruneRunbook: Runbook<PruneParams> = {
   name: 'backup prune',
   summary: 'Delete backups outside the retention policy (daily 30 d, weekly 90 d, monthly 1 y by default)',
-  usage: 'backup prune [--env NAME]',
+  usage: 'backup prune [--env NAME] [--dry-run]',
   examples: ['backup prune', 'backup prune --env staging --dry-run'],
   risk: 'destructive',
   minRole: 'operator',
@@ -97,7 +100,7 @@ export const backupPruneRunbook: Runbook<PruneParams> = {
         if (m.bucket !== backups.bucket || m.prefix !== backups.prefix) {
           throw new Error(`the approved plan is for s3://${m.bucket}/${m.prefix}, not this environment's backups`);
         }
-        ctx.progress(stepProgress(steps, 'delete', `${m.delete.length} object(s)`));
+        ctx.progress(stepProgress(steps, 'delete', `${countOf(m.delete.length, 'object')}`));
         let sizes: Map<string, number>;
         let outcome: Awaited<ReturnType<typeof backups.deleteKeys>>;
         try {
@@ -121,7 +124,7 @@ export const backupPruneRunbook: Runbook<PruneParams> = {
       headline:
         o.requested === 0
           ? `Nothing to prune under ${where}`
-          : `Pruned ${o.deleted.length} of ${o.requested} backup(s) under ${where} (${formatBytes(o.bytesFreed)})${failed > 0 ? `; ${failed} failed` : ''}`,
+          : `Pruned ${o.deleted.length} of ${countOf(o.requested, 'backup')} under ${where} (${formatBytes(o.bytesFreed)})${failed > 0 ? `; ${failed} failed` : ''}`,
       items: [{ id: 'delete', title: steps[0].title, status: failed === 0 ? 'succeeded' : 'failed', value }],
       details: [
         ...(o.deleted.length > 0 ? [{ title: `Deleted (${o.deleted.length})`, lines: o.deleted }] : []),

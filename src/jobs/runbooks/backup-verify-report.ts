@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ageOld, countOf } from '../../format/words.js';
 import { formatBytes, formatCount, formatHours, formatSeconds } from '../health/checks/format.js';
 import type { ProgressItem, ReportStatus, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
+import { stepSkippedSchema } from '../step-skipped.js';
 
 /** The first step's output: the newest backup, or where none was found. */
 export const newestOutput = z.discriminatedUnion('found', [
@@ -10,7 +12,7 @@ export const newestOutput = z.discriminatedUnion('found', [
 ]);
 
 const integrityOutput = z.union([
-  z.object({ skipped: z.literal(true) }),
+  stepSkippedSchema,
   z.object({
     ok: z.boolean(),
     format: z.enum(['plain', 'custom']).optional(),
@@ -25,7 +27,7 @@ const integrityOutput = z.union([
 ]);
 
 const restoreOutput = z.union([
-  z.object({ skipped: z.string() }),
+  stepSkippedSchema,
   z.object({
     scratch: z.string(),
     key: z.string(),
@@ -86,7 +88,7 @@ export function backupVerifyReport(
       id: 'newest',
       title: 'Newest backup',
       status: age > maxHours ? 'fail' : newest.size === 0 ? 'fail' : 'ok',
-      value: `${formatHours(age)} old · ${formatBytes(newest.size)}`,
+      value: `${ageOld(age * 3_600_000)} · ${formatBytes(newest.size)}`,
       threshold: `> ${formatHours(maxHours)} fails`,
       summary: newest.key,
     },
@@ -97,7 +99,7 @@ export function backupVerifyReport(
     const kind = `${integrity.format === 'custom' ? 'custom archive' : 'plain SQL'}${integrity.gzipped ? ', gzipped' : ''}`;
     const what =
       integrity.format === 'custom'
-        ? `pg_restore --list: ${formatCount(integrity.entries ?? 0)} entries`
+        ? `pg_restore --list: ${countOf(integrity.entries ?? 0, 'entry', 'entries')}`
         : `${integrity.gzipped ? 'gunzip ok, ' : ''}${formatBytes(integrity.sqlBytes ?? 0)} of SQL${integrity.complete ? ', dump complete' : ''}`;
     items.push({
       id: 'integrity',
@@ -122,7 +124,7 @@ export function backupVerifyReport(
   if (restoreTestAsked) {
     const r = restoreOutput.parse(outputs['restore-test']);
     if ('skipped' in r) {
-      items.push({ id: 'restore-test', title: 'Restore test', status: 'skipped', summary: r.skipped });
+      items.push({ id: 'restore-test', title: 'Restore test', status: 'skipped', summary: r.reason });
     } else {
       items.push({
         id: 'restore-test',
@@ -159,7 +161,7 @@ export function backupVerifyReport(
   const verdict = status === 'ok' ? 'verified' : status === 'warn' ? 'verified with warnings' : 'FAILED verification';
   return {
     status,
-    headline: `Newest backup of ${where} ${verdict}: ${newest.key}, ${formatHours(age)} old${restoreTestAsked ? '; recovery test included' : ''}`,
+    headline: `Newest backup of ${where} ${verdict}: ${newest.key}, ${ageOld(age * 3_600_000)}${restoreTestAsked ? '; recovery test included' : ''}`,
     items,
     details,
   };

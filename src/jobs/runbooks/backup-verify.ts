@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Runbook, StepContext } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
+import { stepSkipped } from '../step-skipped.js';
 import { requireBackups, requireDatabaseUrl } from './backup-context.js';
 import { checkIntegrity } from './backup-verify-integrity.js';
 import { backupVerifyReport, newestOutput } from './backup-verify-report.js';
@@ -76,7 +77,7 @@ export const backupVerifyRunbook: Runbook<BackupVerifyParams> = {
       idempotent: true,
       async run(ctx) {
         const newest = newestOf(ctx);
-        if (!newest) return { skipped: true };
+        if (!newest) return stepSkipped('there is no backup to check');
         ctx.progress(stepProgress(stepsFor(ctx.params), 'integrity', `streaming ${newest.key}`));
         const source = await requireBackups(ctx)
           .openRead(newest.key, { signal: ctx.signal })
@@ -92,11 +93,11 @@ export const backupVerifyRunbook: Runbook<BackupVerifyParams> = {
       // The scratch database is named after the run and dropped first, so a repeat starts clean.
       idempotent: true,
       async run(ctx) {
-        if (!ctx.params['restore-test']) return { skipped: 'not requested' };
+        if (!ctx.params['restore-test']) return stepSkipped('not requested');
         const newest = newestOf(ctx);
-        if (!newest) return { skipped: 'there is no backup to restore' };
+        if (!newest) return stepSkipped('there is no backup to restore');
         const integrity = z.object({ ok: z.boolean() }).safeParse(ctx.outputs.integrity);
-        if (integrity.success && !integrity.data.ok) return { skipped: 'the backup failed its integrity check' };
+        if (integrity.success && !integrity.data.ok) return stepSkipped('the backup failed its integrity check');
         const steps = stepsFor(ctx.params);
         return restoreTest(ctx, newest.key, {
           timeoutMs: restoreTestTimeoutMs,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ageOld, countOf } from '../../format/words.js';
 import { formatBytes, formatHours } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
 import type { Runbook } from '../runbook.js';
@@ -71,7 +72,7 @@ export const backupsListRunbook: Runbook<BackupsParams> = {
         id: b.key,
         title: b.key.startsWith(o.prefix) ? b.key.slice(o.prefix.length) : b.key,
         status,
-        value: `${formatHours(age)} old · ${formatBytes(b.size)}`,
+        value: `${ageOld(age * 3_600_000)} · ${formatBytes(b.size)}`,
         ...(isNewest ? { threshold: `> ${formatHours(maxHours)} fails` } : {}),
         ...(isSafety ? { summary: 'pre-restore safety copy' } : b.size === 0 ? { summary: 'empty' } : {}),
       };
@@ -82,7 +83,7 @@ export const backupsListRunbook: Runbook<BackupsParams> = {
       headline:
         o.total === 0
           ? `No backups under ${where}`
-          : `${o.total} backup(s) under ${where}; newest ${newestAge === undefined ? 'scheduled backup: none' : `${formatHours(newestAge)} old`}` +
+          : `${countOf(o.total, 'backup')} under ${where}; newest ${newestAge === undefined ? 'scheduled backup: none' : ageOld(newestAge * 3_600_000)}` +
             `${stale ? ` (older than ${formatHours(maxHours)})` : ''}; showing the newest ${o.backups.length}`,
       items,
       details: [

@@ -39,7 +39,8 @@ export const auditPatternParam = z
   .string()
   .min(1, { message: patternGrammar })
   .max(200, { message: 'a key pattern is at most 200 characters' })
-  .regex(patternChars, { message: patternGrammar });
+  .regex(patternChars, { message: patternGrammar })
+  .describe('a key pattern of letters, digits, ":", "_", "-", "." and "*" (at most 200 characters)');
 
 /** A key pattern for changing keys: the same grammar, and at least 2 literal characters, so `*` alone is refused. */
 export const changePatternParam = auditPatternParam.refine((p) => p.replace(/\*/g, '').length >= 2, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { boundedScan, expireWhereNone, type ScanBounds } from '../../infra/redis-scan.js';
 import { formatCount, formatSeconds } from '../health/checks/format.js';
 import type { Runbook } from '../runbook.js';
@@ -8,7 +9,8 @@ import { argsAsParams } from './db-context.js';
 
 /** One year: the longest TTL accepted. */
 export const maxTtlSeconds = 31_536_000;
-const secondsMessage = `expected a whole number of seconds from 1 to ${formatCount(maxTtlSeconds)} (one year)`;
+const secondsAccepted = `a whole number of seconds from 1 to ${formatCount(maxTtlSeconds)} (one year)`;
+const secondsMessage = `expected ${secondsAccepted}`;
 
 /** Seconds as typed (`86400`) or as stored (86400); signs, decimals, exponents and units are refused. */
 const secondsParam = z
@@ -30,7 +32,8 @@ const secondsParam = z
       .int({ message: secondsMessage })
       .min(1, { message: secondsMessage })
       .max(maxTtlSeconds, { message: secondsMessage }),
-  );
+  )
+  .describe(secondsAccepted);
 
 const params = z
   .object({
@@ -122,17 +125,17 @@ export const cacheSetTtlRunbook: Runbook<SetTtlParams> = {
     return {
       status: o.complete ? 'ok' : 'warn',
       headline:
-        `Set a TTL of ${p.seconds} s on ${formatCount(o.set)} key(s) matching ${o.match} in the cache of ` +
+        `Set a TTL of ${p.seconds} s on ${countOf(o.set, 'key')} matching ${o.match} in the cache of ` +
         `${target.service.displayName} (${target.environment}); ${formatCount(o.skipped)} already had one` +
         (o.complete
           ? ''
-          : `; stopped by the ${o.stoppedBy ?? '?'} bound after ${formatCount(o.scanned)} keys: run it again to continue`),
+          : `; stopped by the ${o.stoppedBy ?? '?'} bound after ${countOf(o.scanned, 'key')}: run it again to continue`),
       items: [
         {
           id: 'set',
           title: 'TTL set',
           status: 'succeeded',
-          value: `${formatCount(o.set)} key(s) → ${ttl}`,
+          value: `${countOf(o.set, 'key')} → ${ttl}`,
           summary: o.samples.length > 0 ? `e.g. ${o.samples.slice(0, 3).join(', ')}` : 'no key was without a TTL',
         },
         { id: 'skipped', title: 'Already had a TTL', status: 'ok', value: formatCount(o.skipped) },
@@ -140,7 +143,7 @@ export const cacheSetTtlRunbook: Runbook<SetTtlParams> = {
           id: 'scan',
           title: 'Scan',
           status: o.complete ? 'ok' : 'warn',
-          value: `${formatCount(o.scanned)} key(s), ${formatCount(o.iterations)} SCAN call(s), ${formatSeconds(o.durationMs / 1000)}`,
+          value: `${countOf(o.scanned, 'key')}, ${countOf(o.iterations, 'SCAN call')}, ${formatSeconds(o.durationMs / 1000)}`,
           threshold: `at most ${formatCount(p['max-keys'])} keys, ${formatSeconds(setTtlScan.timeBudgetMs / 1000)}`,
           summary: o.complete ? 'complete' : 'partial',
         },

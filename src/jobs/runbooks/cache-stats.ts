@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { countOf, nounFor } from '../../format/words.js';
 import { cacheInfoDetail, redisLabel } from '../../infra/redis-session.js';
-import { formatBytes, formatCount, formatFraction, formatPercent } from '../health/checks/format.js';
+import { judgeFragmentation, judgeHitRate, judgeMemory } from '../health/checks/cache-rules.js';
+import { formatBytes, formatCount } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
 import type { Runbook } from '../runbook.js';
 import { requireCache, withTargetCache } from './cache-context.js';
@@ -43,35 +45,38 @@ export const cacheStatsRunbook: Runbook<CacheStatsParams> = oneStepRead({
   report(target, _p, outputs) {
     const i = infoSchema.parse(outputs.info);
     const t = target.thresholds;
-    const lookups = i.keyspaceHits + i.keyspaceMisses;
-    const hitRate = lookups > 0 ? i.keyspaceHits / lookups : undefined;
-    const memPct = i.maxMemory > 0 ? (i.usedMemory / i.maxMemory) * 100 : undefined;
+    const hitRate = judgeHitRate(i, t);
+    const memory = judgeMemory(i, t);
+    const fragmentation = judgeFragmentation(i, t);
     const items: ProgressItem[] = [
       {
         id: 'hit-rate',
         title: 'Hit rate',
-        status: hitRate === undefined ? 'skipped' : hitRate < t.cacheHitRate ? 'warn' : 'ok',
-        value: hitRate === undefined ? 'no lookups yet' : formatFraction(hitRate),
-        threshold: `< ${formatFraction(t.cacheHitRate)} warns`,
-        summary: `${formatCount(i.keyspaceHits)} hits, ${formatCount(i.keyspaceMisses)} misses`,
+        status: hitRate.status,
+        value: hitRate.value,
+        threshold: hitRate.threshold,
+        summary: `${countOf(i.keyspaceHits, 'hit')}, ${countOf(i.keyspaceMisses, 'miss', 'misses')}`,
       },
       {
         id: 'memory',
         title: 'Memory',
-        status: memPct !== undefined && memPct > t.cacheMemoryPercent ? 'warn' : 'ok',
+        status: memory.status,
         value:
-          memPct === undefined
-            ? `${formatBytes(i.usedMemory)} (no maxmemory)`
-            : `${formatBytes(i.usedMemory)} of ${formatBytes(i.maxMemory)} (${formatPercent(memPct)})`,
-        threshold: `> ${t.cacheMemoryPercent} % of maxmemory warns`,
+          memory.status === 'skipped'
+            ? formatBytes(i.usedMemory)
+            : `${formatBytes(i.usedMemory)} of ${formatBytes(i.maxMemory)} (${memory.value})`,
+        threshold: memory.threshold,
         summary: `RSS ${formatBytes(i.usedMemoryRss)}`,
       },
       {
         id: 'fragmentation',
         title: 'Fragmentation ratio',
-        status: i.memFragmentationRatio > t.cacheFragmentationRatio ? 'warn' : 'ok',
-        value: String(i.memFragmentationRatio),
-        threshold: `> ${t.cacheFragmentationRatio} warns (then: cache purge)`,
+        status: fragmentation.status,
+        value: fragmentation.value,
+        threshold:
+          fragmentation.status === 'skipped'
+            ? fragmentation.threshold
+            : `${fragmentation.threshold} (then: cache purge)`,
         summary: `allocator ${i.memAllocator}`,
       },
       {
@@ -97,14 +102,14 @@ export const cacheStatsRunbook: Runbook<CacheStatsParams> = oneStepRead({
         title: 'Expired keys',
         status: 'ok',
         value: formatCount(i.expiredKeys),
-        summary: `since the last restart; ${formatCount(i.keysWithExpiry)} of ${formatCount(i.keys)} keys now have a TTL`,
+        summary: `since the last restart; ${formatCount(i.keysWithExpiry)} of ${countOf(i.keys, 'key')} now ${nounFor(i.keysWithExpiry, 'has', 'have')} a TTL`,
       },
     ];
     const warnings = items.filter((x) => x.status === 'warn');
     return {
       status: warnings.length > 0 ? 'warn' : 'ok',
       headline:
-        `Cache of ${target.service.displayName} (${target.environment}): hit rate ${hitRate === undefined ? 'n/a' : formatFraction(hitRate)}, ` +
+        `Cache of ${target.service.displayName} (${target.environment}): hit rate ${hitRate.status === 'skipped' ? 'n/a' : hitRate.value}, ` +
         `${formatBytes(i.usedMemory)} used, fragmentation ${i.memFragmentationRatio}` +
         (warnings.length > 0 ? `; ${warnings.map((w) => w.title.toLowerCase()).join(', ')} need attention` : ''),
       items,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { boundedScan, keysWithoutTtl, type ScanBounds } from '../../infra/redis-scan.js';
 import { formatCount, formatSeconds } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
@@ -94,8 +95,8 @@ export const cacheTtlAuditRunbook: Runbook<TtlAuditParams> = {
   report(target, p, outputs) {
     const o = outputSchema.parse(outputs.scan);
     const scope = o.complete
-      ? `all ${formatCount(o.scanned)} key(s) matching ${o.match}`
-      : `the first ${formatCount(o.scanned)} key(s) matching ${o.match} (stopped by the ${o.stoppedBy ?? '?'} bound)`;
+      ? `all ${countOf(o.scanned, 'key')} matching ${o.match}`
+      : `the first ${countOf(o.scanned, 'key')} matching ${o.match} (stopped by the ${o.stoppedBy ?? '?'} bound)`;
     const items: ProgressItem[] = [
       {
         id: 'without-ttl',
@@ -111,7 +112,7 @@ export const cacheTtlAuditRunbook: Runbook<TtlAuditParams> = {
         id: 'scan',
         title: 'Scan',
         status: o.complete ? 'ok' : 'warn',
-        value: `${formatCount(o.iterations)} SCAN call(s) in ${formatSeconds(o.durationMs / 1000)}`,
+        value: `${countOf(o.iterations, 'SCAN call')} in ${formatSeconds(o.durationMs / 1000)}`,
         threshold: `COUNT ${auditScan.count}, at most ${formatCount(p['max-keys'])} keys, ${auditScan.maxIterations} calls, ${formatSeconds(auditScan.timeBudgetMs / 1000)}`,
         summary: o.complete ? 'complete' : `partial: raise --max-keys or narrow the pattern`,
       },
@@ -125,11 +126,11 @@ export const cacheTtlAuditRunbook: Runbook<TtlAuditParams> = {
     ];
     return {
       status: o.withoutTtl > 0 || !o.complete ? 'warn' : 'ok',
-      headline: `${formatCount(o.withoutTtl)} key(s) without a TTL among ${scope} in the cache of ${target.service.displayName} (${target.environment})`,
+      headline: `${countOf(o.withoutTtl, 'key')} without a TTL among ${scope} in the cache of ${target.service.displayName} (${target.environment})`,
       items,
       details: [
         {
-          title: `Keys without a TTL by prefix (${o.groups.length} group(s))`,
+          title: `Keys without a TTL by prefix (${countOf(o.groups.length, 'group')})`,
           lines:
             o.groups.length > 0
               ? o.groups.map((g) => `${g.group} · ${formatCount(g.count)} · e.g. ${g.samples.join(', ')}`)

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { messageOf, UserError } from '../../errors.js';
+import { agoOf } from '../../format/words.js';
 import { type PgSession, type PgSessionOptions, withPgSession } from '../../infra/pg-session.js';
 import { findTable, qualifiedName, type TableRef } from '../../infra/pg-tables.js';
 import { scrubSecrets } from '../../log.js';
-import { formatHours } from '../health/checks/format.js';
 import type { RunbookContext } from '../runbook.js';
 import { requireDatabaseUrl } from './backup-context.js';
 
@@ -17,7 +17,7 @@ export function targetFailure(err: unknown, signal: AbortSignal): unknown {
   const hint = /lock timeout/i.test(message)
     ? ' Another session holds a conflicting lock on the table; try again when it is quieter.'
     : '';
-  return new UserError('unavailable', `${message}${hint}`);
+  return new UserError('unavailable', `${message}${hint}`, { cause: err });
 }
 
 /** Opens a session on the environment's target database for the duration of `work`. */
@@ -49,7 +49,10 @@ export const tableParam = z
   .regex(tableGrammar, {
     message:
       'not a table name: expected table or schema.table, each starting with a letter or _ and made of letters, digits, _ and $ (at most 63 characters)',
-  });
+  })
+  .describe(
+    'a table name, table or schema.table, each part starting with a letter or _ and made of letters, digits, _ and $, at most 63 characters long',
+  );
 
 /** Splits a validated `schema.table` or `table`. */
 export function splitTableName(name: string): { schema?: string; name: string } {
@@ -102,6 +105,5 @@ export function argsAsParams(
 /** A timestamp for a report line: `never`, or ISO to the minute with how long ago. */
 export function formatWhen(at: Date | null, now = new Date()): string {
   if (!at) return 'never';
-  const hours = (now.getTime() - at.getTime()) / 3_600_000;
-  return `${at.toISOString().slice(0, 16).replace('T', ' ')}Z (${formatHours(Math.max(0, hours))} ago)`;
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')}Z (${agoOf(now.getTime() - at.getTime())})`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { seqScanTables, statsSince, unusedIndexes } from '../../infra/pg-stats.js';
 import { formatBytes, formatCount } from '../health/checks/format.js';
 import type { ProgressItem } from '../report.js';
@@ -64,7 +65,7 @@ export const dbIndexesRunbook: Runbook<DbIndexesParams> = oneStepRead({
         id: `seq:${t.schema}.${t.name}`,
         title: `${t.schema}.${t.name}`,
         status: 'warn',
-        value: `${formatCount(t.seqScan)} seq scans, ${formatCount(t.seqTupRead)} rows read, ${formatCount(t.idxScan)} index scans`,
+        value: `${countOf(t.seqScan, 'seq scan')}, ${countOf(t.seqTupRead, 'row')} read, ${countOf(t.idxScan, 'index scan')}`,
       })),
       {
         id: 'unused-indexes',
@@ -84,7 +85,7 @@ export const dbIndexesRunbook: Runbook<DbIndexesParams> = oneStepRead({
     return {
       status: items.some((i) => i.status === 'warn') ? 'warn' : 'ok',
       headline:
-        `Indexes of ${target.service.displayName} (${target.environment}): ${o.seqScans.length} table(s) with heavy ` +
+        `Indexes of ${target.service.displayName} (${target.environment}): ${countOf(o.seqScans.length, 'table')} with heavy ` +
         `sequential scans, ${o.unused.length} unused index(es) taking ${formatBytes(unusedBytes)}`,
       items,
       details: [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { formatBytes, formatCount, formatSeconds } from '../health/checks/format.js';
 import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
@@ -69,7 +70,7 @@ function effect(o: Output): string {
   const dead = (xs: Stats[]) => xs.reduce((n, x) => n + x.deadTuples, 0);
   switch (o.kind) {
     case 'analyze':
-      return `statistics refreshed for ${o.after.stats.filter((a) => o.before.stats.some((b) => key(b) === key(a) && a.analyzeCount > b.analyzeCount)).length} table(s)`;
+      return `statistics refreshed for ${countOf(o.after.stats.filter((a) => o.before.stats.some((b) => key(b) === key(a) && a.analyzeCount > b.analyzeCount)).length, 'table')}`;
     case 'vacuum':
       return `dead tuples ${formatCount(dead(o.before.stats))} → ${formatCount(dead(o.after.stats))}`;
     case 'reindex':

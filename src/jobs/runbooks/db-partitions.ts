@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf, nounFor } from '../../format/words.js';
 import {
   type PartmanParent,
   partitionedTables,
@@ -45,7 +46,7 @@ const outputSchema = z.discriminatedUnion('installed', [
 
 function parentLine(b: PartmanParent, a: PartmanParent | undefined): string {
   const count = a && a.partitions !== b.partitions ? `${b.partitions} → ${a.partitions}` : String(b.partitions);
-  return `${b.parentTable} · every ${b.interval} · premake ${b.premake} · ${count} partition(s)`;
+  return `${b.parentTable} · every ${b.interval} · premake ${b.premake} · ${count} ${nounFor(a?.partitions ?? b.partitions, 'partition')}`;
 }
 
 /** The guide's "Partition Management" with pg_partman: status, and maintenance with `run`. */
@@ -121,7 +122,7 @@ export const dbPartitionsRunbook: Runbook<PartitionsParams> = {
             title: 'Natively partitioned tables (not managed by pg_partman)',
             lines:
               o.partitioned.length > 0
-                ? o.partitioned.map((t) => `${t.table} · ${t.partitions} partition(s)`)
+                ? o.partitioned.map((t) => `${t.table} · ${countOf(t.partitions, 'partition')}`)
                 : ['None.'],
           },
         ],
@@ -133,7 +134,7 @@ export const dbPartitionsRunbook: Runbook<PartitionsParams> = {
         id: 'maintenance',
         title: o.ran ? `CALL ${o.schema}.run_maintenance_proc()` : 'pg_partman status',
         status: o.ran ? 'succeeded' : 'ok',
-        value: `${o.before.length} parent table(s)`,
+        value: `${countOf(o.before.length, 'parent table')}`,
         summary: o.ran ? 'maintenance ran' : 'read only; add run to premake and retire partitions',
       },
       ...o.before.slice(0, 15).map<ProgressItem>((b) => {
@@ -145,7 +146,7 @@ export const dbPartitionsRunbook: Runbook<PartitionsParams> = {
           value:
             a && a.partitions !== b.partitions
               ? `${b.partitions} → ${a.partitions} partitions`
-              : `${b.partitions} partitions`,
+              : countOf(b.partitions, 'partition'),
           summary: `every ${b.interval}, premake ${b.premake}`,
         };
       }),
@@ -153,8 +154,8 @@ export const dbPartitionsRunbook: Runbook<PartitionsParams> = {
     return {
       status: 'ok',
       headline: o.ran
-        ? `pg_partman ${o.version} maintenance ran on ${where} for ${o.before.length} parent table(s)`
-        : `pg_partman ${o.version} manages ${o.before.length} parent table(s) on ${where}`,
+        ? `pg_partman ${o.version} maintenance ran on ${where} for ${countOf(o.before.length, 'parent table')}`
+        : `pg_partman ${o.version} manages ${countOf(o.before.length, 'parent table')} on ${where}`,
       items,
       details: [
         {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { type StatementStats, statementsAvailability, topStatements } from '../../infra/pg-statements.js';
 import { formatCount, formatFraction } from '../health/checks/format.js';
 import type { ProgressItem, RunReport } from '../report.js';
@@ -39,12 +40,12 @@ const outputSchema = z.discriminatedUnion('state', [
 const ms = (v: number) => `${formatCount(v)} ms`;
 
 function timeLine(s: StatementStats): string {
-  return `${ms(s.meanMs)} mean · ${ms(s.maxMs)} max · ±${ms(s.stddevMs)} · ${formatCount(s.calls)} calls · ${ms(s.totalMs)} total · ${s.query}`;
+  return `${ms(s.meanMs)} mean · ${ms(s.maxMs)} max · ±${ms(s.stddevMs)} · ${countOf(s.calls, 'call')} · ${ms(s.totalMs)} total · ${s.query}`;
 }
 
 function ioLine(s: StatementStats): string {
   const hit = s.cacheHitRatio === null ? 'n/a' : formatFraction(s.cacheHitRatio);
-  return `${formatCount(s.sharedBlksRead)} blocks read · ${formatCount(s.sharedBlksHit)} hit · cache hit ${hit} · ${formatCount(s.calls)} calls · ${s.query}`;
+  return `${countOf(s.sharedBlksRead, 'block')} read · ${formatCount(s.sharedBlksHit)} hit · cache hit ${hit} · ${countOf(s.calls, 'call')} · ${s.query}`;
 }
 
 /** What to do when the extension cannot be read, in the guide's words plus the step it leaves out. */
@@ -144,13 +145,13 @@ export const dbSlowQueriesRunbook: Runbook<SlowQueriesParams> = oneStepRead({
         id: `io:${i}`,
         title: `#${i + 1} by blocks read`,
         status: 'ok',
-        value: `${formatCount(s.sharedBlksRead)} blocks read`,
+        value: `${countOf(s.sharedBlksRead, 'block')} read`,
         summary: s.query.slice(0, 120),
       })),
     ];
     return {
       status: slow.length > 0 ? 'warn' : 'ok',
-      headline: `Slow queries on ${where}: ${slow.length} statement(s) above ${formatCount(slowMeanMs)} ms mean (pg_stat_statements ${o.version})`,
+      headline: `Slow queries on ${where}: ${countOf(slow.length, 'statement')} above ${formatCount(slowMeanMs)} ms mean (pg_stat_statements ${o.version})`,
       items,
       details: [
         {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { connectionsByState, type TableStats, topTablesByDeadTuples } from '../../infra/pg-stats.js';
 import { formatCount, formatPercent } from '../health/checks/format.js';
 import type { ProgressItem, ReportStatus } from '../report.js';
@@ -123,7 +124,7 @@ export const dbStatsRunbook: Runbook<DbStatsParams> = oneStepRead({
       status,
       headline:
         `Database statistics of ${target.service.displayName} (${target.environment}): ` +
-        `${due.length} of ${o.tables.length} table(s) past the autovacuum trigger, ${c.serverTotal}/${c.maxConnections} connections`,
+        `${due.length} of ${countOf(o.tables.length, 'table')} past the autovacuum trigger, ${c.serverTotal}/${c.maxConnections} connections`,
       items,
       details: [
         {

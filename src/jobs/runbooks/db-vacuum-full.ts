@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf, UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import { parsePgUrl } from '../../infra/pg-connection.js';
 import { currentDatabase, runMaintenance } from '../../infra/pg-maintenance.js';
 import { countUserTables, findTable, qualifiedName, type TableSize, tableSizes } from '../../infra/pg-tables.js';
@@ -65,7 +66,7 @@ async function planVacuumFull(ctx: RunbookContext, p: VacuumFullParams): Promise
   const largest = sizes.reduce((n, t) => Math.max(n, t.totalBytes), 0);
   const names = sizes.map(qualifiedName).sort();
   return {
-    summary: `VACUUM FULL ${sizes.length} table(s) in ${database} on ${conn.host} (${formatBytes(total)}): each is locked while it is rewritten`,
+    summary: `VACUUM FULL ${countOf(sizes.length, 'table')} in ${database} on ${conn.host} (${formatBytes(total)}): each is locked while it is rewritten`,
     fields: [
       { label: 'Database', value: `${database} on ${conn.host}:${conn.port}` },
       {
@@ -189,7 +190,7 @@ export const dbVacuumFullRunbook: Runbook<VacuumFullParams> = {
     return {
       status: failed.length === 0 ? 'ok' : done.length > 0 ? 'warn' : 'fail',
       headline:
-        `VACUUM FULL on ${target.service.displayName} (${target.environment}): ${done.length} of ${o.tables.length} table(s) rewritten, ` +
+        `VACUUM FULL on ${target.service.displayName} (${target.environment}): ${done.length} of ${countOf(o.tables.length, 'table')} rewritten, ` +
         `${formatBytes(reclaimed)} returned to the OS${failed.length > 0 ? `; ${failed.length} failed` : ''}`,
       items,
       details: [{ title: 'Tables: size before → after', lines: o.tables.map((t) => `${t.table} · ${line(t)}`) }],

@@ -1,8 +1,8 @@
+import { ageOld, countOf } from '../../format/words.js';
 import type { BackupObject } from '../../infra/backups.js';
 import type { HealthCheck } from '../health/check.js';
 import { formatBytes, formatHours } from '../health/checks/format.js';
 import { type CheckOutcome, notConfigured, notMeasured } from '../health/checks/outcome.js';
-import { countOf } from './digest-format.js';
 
 // The thread lists the newest few; the count and total cover all of them.
 const listed = 5;
@@ -30,10 +30,17 @@ export const backupsSection: HealthCheck = {
     const maxHours = ctx.thresholds.backupMaxAgeHours;
     const threshold = `newest older than ${formatHours(maxHours)} fails`;
     const newest = scheduled[0];
-    if (!newest) return { status: 'fail', value: 'none', threshold, summary: `No backups under ${where}` };
+    if (!newest) {
+      return {
+        status: 'fail',
+        value: 'none',
+        threshold,
+        summary: `no backup yet under ${where}: try \`${ctx.command} backup now\``,
+      };
+    }
     const total = scheduled.reduce((sum, b) => sum + b.size, 0);
     const ageHours = (Date.now() - newest.lastModified.getTime()) / 3_600_000;
-    const value = `${countOf(scheduled.length, 'backup')}, ${formatBytes(total)}; newest ${formatHours(ageHours)} old`;
+    const value = `${countOf(scheduled.length, 'backup')}, ${formatBytes(total)}; newest ${ageOld(ageHours * 3_600_000)}`;
     const details = [
       `${countOf(scheduled.length, 'backup')} under ${where}, ${formatBytes(total)} in total`,
       ...scheduled.slice(0, listed).map((b) => `${b.key} · ${formatBytes(b.size)} · ${b.lastModified.toISOString()}`),
@@ -43,7 +50,7 @@ export const backupsSection: HealthCheck = {
         status: 'fail',
         value,
         threshold,
-        summary: `Newest backup is ${formatHours(ageHours)} old, older than ${formatHours(maxHours)}`,
+        summary: `Newest backup is ${ageOld(ageHours * 3_600_000)}, older than ${formatHours(maxHours)}`,
         details,
       };
     }

@@ -1,7 +1,9 @@
 import { messageOf } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { CacheInfo } from '../../infra/cache.js';
 import type { HealthCheck } from '../health/check.js';
-import { formatBytes, formatCount, formatFraction } from '../health/checks/format.js';
+import { judgeFragmentation, judgeHitRate } from '../health/checks/cache-rules.js';
+import { formatBytes } from '../health/checks/format.js';
 import { type CheckOutcome, firstLine, notConfigured } from '../health/checks/outcome.js';
 import { assessCacheInfo } from '../health/checks/redis.js';
 
@@ -23,17 +25,17 @@ export const cacheStatsSection: HealthCheck = {
       return { status: 'fail', value: 'no answer', summary: firstLine(messageOf(err)) };
     }
     const assessed = assessCacheInfo(info, ctx.thresholds);
-    const lookups = info.keyspaceHits + info.keyspaceMisses;
-    const hitRate = lookups > 0 ? formatFraction(info.keyspaceHits / lookups) : 'n/a';
+    const hitRate = judgeHitRate(info, ctx.thresholds);
+    const fragmentation = judgeFragmentation(info, ctx.thresholds);
     // INFO counters run since Redis last started, so evictions are a total, not this week's.
     const value =
-      `hit rate ${hitRate}, memory ${formatBytes(info.usedMemory)}, ` +
-      `fragmentation ${info.memFragmentationRatio}, ${formatCount(info.evictedKeys)} evictions`;
+      `hit rate ${hitRate.status === 'skipped' ? 'n/a' : hitRate.value}, memory ${formatBytes(info.usedMemory)}, ` +
+      `fragmentation ${fragmentation.value}, ${countOf(info.evictedKeys, 'eviction')}`;
     return {
       status: assessed.status,
       value,
       threshold: assessed.threshold,
-      summary: assessed.status === 'ok' ? `Cache ${value} (since Redis started)` : assessed.summary,
+      summary: assessed.status === 'ok' ? 'counted since Redis started' : assessed.summary,
       details: assessed.details,
     };
   },

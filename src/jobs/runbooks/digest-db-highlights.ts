@@ -1,3 +1,4 @@
+import { countOf } from '../../format/words.js';
 import { statsOfTables, type TableStats } from '../../infra/pg-stats.js';
 import type { HealthCheck } from '../health/check.js';
 import { formatCount, formatPercent } from '../health/checks/format.js';
@@ -5,7 +6,6 @@ import { type CheckOutcome, notConfigured, notMeasured } from '../health/checks/
 import type { RunTarget } from '../runbook.js';
 import { withTargetDb } from './db-context.js';
 import { autovacuumTrigger, deadRatio, pastAutovacuumTrigger, tableStatsLine } from './db-stats.js';
-import { countOf } from './digest-format.js';
 
 // The tables the thread lists: enough to act on, few enough to read.
 const listed = 5;

@@ -1,3 +1,4 @@
+import { countOf } from '../../format/words.js';
 import type { HealthCheck } from '../health/check.js';
 import { formatCount } from '../health/checks/format.js';
 import type { CheckOutcome } from '../health/checks/outcome.js';
@@ -17,7 +18,7 @@ export function errorCountSection(target: RunTarget): HealthCheck {
       if ('outcome' in measured) return measured.outcome;
       const { value: count, promql } = measured;
       const limit = ctx.thresholds.errorsPer24h;
-      const value = `${formatCount(count)} errors`;
+      const value = countOf(count, 'error');
       const threshold = `> ${formatCount(limit)} per 24 h warns`;
       const details = [promql];
       if (count > limit) {

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { detectAnomalies, type SeriesPoint } from '../../charts/anomalies.js';
 import { renderLatencyTrendPng } from '../../charts/latency-trend.js';
 import { messageOf } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { CheckResult } from '../health/check.js';
 import { formatCount, formatSeconds } from '../health/checks/format.js';
 import { firstLine } from '../health/checks/outcome.js';
 import type { ReportFile } from '../report.js';
 import type { RunbookContext } from '../runbook.js';
-import { countOf } from './digest-format.js';
 import { digestQueries } from './digest-queries.js';
 import { sectionResultSchema } from './digest-sections.js';
 
@@ -119,8 +119,8 @@ export async function latencyTrend(ctx: RunbookContext, now = new Date()): Promi
         anomalies: stats,
         ...chartSize,
         title: `${target.service.displayName} p95 latency – last 7 days (${target.environment})`,
-        // A line far above the data would squash the week into the bottom of the chart, where no anomaly shows.
-        sloSeconds: max >= slo / 2 ? slo : undefined,
+        // Always drawn, even far above a calm week: how far the week stays below its objective is the news.
+        sloSeconds: slo,
       },
       { signal: ctx.signal },
     );

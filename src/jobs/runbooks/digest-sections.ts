@@ -60,6 +60,7 @@ export async function runSections(
     sections,
     {
       serviceKey: ctx.target.serviceKey,
+      command: ctx.target.service.command,
       environment: ctx.target.environment,
       infra: ctx.infra,
       thresholds: ctx.target.thresholds,

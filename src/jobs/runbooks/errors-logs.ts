@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { KubeTarget } from '../../infra/kube.js';
 import type { PodSummary } from '../../infra/kube-types.js';
 import { formatBytes, formatCount } from '../health/checks/format.js';
@@ -71,7 +72,7 @@ async function scanLogs(
       const lines = log.split('\n').filter((l) => l !== '').length;
       if (size >= limitBytes || lines >= tailLines) {
         truncated = true;
-        notes.push(`${pod.name}: only ${formatBytes(size)} (${formatCount(lines)} lines) of the window were read`);
+        notes.push(`${pod.name}: only ${formatBytes(size)} (${countOf(lines, 'line')}) of the window were read`);
       }
       addLogErrors(log, tally);
     } catch (err) {
@@ -138,7 +139,7 @@ export const errorsRunbook = readRunbook({
       status,
       value: `${atLeast}${formatCount(tally.count)}${seconds === 86_400 ? '' : ` (≈ ${atLeast}${formatCount(perDay)} / 24 h)`}`,
       threshold: `> ${formatCount(limit)} per 24 h`,
-      summary: `${read} of ${pods.length} pods read, ${formatBytes(bytes)}; ${formatCount(tally.jsonCount)} JSON`,
+      summary: `${read} of ${countOf(pods.length, 'pod')} read, ${formatBytes(bytes)}; ${formatCount(tally.jsonCount)} JSON`,
     };
     const groups = (['type', 'facility', 'tenant', 'endpoint', 'message'] as const).map((d) => ({
       title: `Top ${top} ${labels[d].plural}`,

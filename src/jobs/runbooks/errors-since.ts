@@ -24,4 +24,5 @@ export const sinceParam = z
       return s === undefined || (s >= minSeconds && s <= maxSeconds);
     },
     { error: (i) => `--since must be between 1h and 7d, not "${String(i.input)}"` },
-  );
+  )
+  .describe('a duration from 1h to 7d in hours or days, such as 24h or 7d');

@@ -56,6 +56,7 @@ export const healthRunbook: Runbook<z.infer<typeof params>> = {
           healthChecks,
           {
             serviceKey: ctx.target.serviceKey,
+            command: ctx.target.service.command,
             environment: ctx.target.environment,
             infra: ctx.infra,
             thresholds: ctx.target.thresholds,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { IngressState, JsonPatchOperation } from '../../infra/kube-workload-types.js';
 import type { Plan } from '../plan.js';
 import type { RunbookContext } from '../runbook.js';
@@ -192,7 +193,7 @@ export async function planMaintenance(ctx: RunbookContext, mode: 'on' | 'off'): 
       { label: 'Undo with', value: undo },
     ],
     steps: [
-      `JSON-patch ${ingress.name}: switch ${changes.length} route(s) (guarded by test operations on the version and the current services)`,
+      `JSON-patch ${ingress.name}: switch ${countOf(changes.length, 'route')} (guarded by test operations on the version and the current services)`,
       mode === 'on'
         ? `Record the original backends in ${originalBackendAnnotation}`
         : `Remove ${originalBackendAnnotation}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import type { Runbook } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
 import { leftovers, requireWorkloads } from './k8s-context.js';
@@ -40,7 +41,7 @@ const switchOutput = z.object({
 export const maintenanceRunbook: Runbook<MaintenanceParams> = {
   name: 'maintenance',
   summary: 'Maintenance mode: point the ingress at the maintenance page (on) or back at the service (off)',
-  usage: 'maintenance on|off [--env NAME]',
+  usage: 'maintenance on|off [--env NAME] [--dry-run]',
   examples: ['maintenance on', 'maintenance off', 'maintenance on --env staging --dry-run'],
   risk: 'destructive',
   minRole: 'operator',
@@ -90,7 +91,7 @@ export const maintenanceRunbook: Runbook<MaintenanceParams> = {
     return {
       status: on ? 'warn' : 'ok',
       headline: on
-        ? `Maintenance mode ON for ${where}: ingress ${out.ingress} now sends ${out.changes.length} route(s) to ${targets(out.changes)}`
+        ? `Maintenance mode ON for ${where}: ingress ${out.ingress} now sends ${countOf(out.changes.length, 'route')} to ${targets(out.changes)}`
         : `Maintenance mode OFF for ${where}: ingress ${out.ingress} is back on ${targets(out.changes)}`,
       items: [
         {

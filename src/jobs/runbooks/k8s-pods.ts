@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { DeploymentSummary, PodSummary } from '../../infra/kube-types.js';
 import { firstLine } from '../health/checks/outcome.js';
 import { podsCheck } from '../health/checks/pods.js';
@@ -21,7 +22,7 @@ function podRow(pod: PodSummary, now: number): string {
     pod.name,
     pod.terminating ? `${pod.phase} (terminating)` : pod.phase,
     `ready ${ready}/${app.length}`,
-    `${pod.restarts} restarts${last ? ` (last: ${last})` : ''}`,
+    `${countOf(pod.restarts, 'restart')}${last ? ` (last: ${last})` : ''}`,
     `age ${pod.startTime ? formatAge(now - pod.startTime.getTime()) : '?'}`,
     pod.nodeName ? `node ${pod.nodeName}` : 'unscheduled',
     waiting ? `${waiting.name}: ${waiting.reason}` : '',
@@ -60,6 +61,7 @@ export const podsRunbook = readRunbook({
         [podsCheck],
         {
           serviceKey: ctx.target.serviceKey,
+          command: ctx.target.service.command,
           environment: ctx.target.environment,
           infra: ctx.infra,
           thresholds: ctx.target.thresholds,
@@ -81,8 +83,8 @@ export const podsRunbook = readRunbook({
     return {
       status,
       headline:
-        `Pods of ${ctx.target.service.displayName} (${ctx.target.environment}): ${verdict?.value ?? `${pods.length} pods`}, ` +
-        `${restarts} restarts${youngest === undefined ? '' : `, youngest ${formatAge(youngest)}`}`,
+        `Pods of ${ctx.target.service.displayName} (${ctx.target.environment}): ${verdict?.value ?? countOf(pods.length, 'pod')}, ` +
+        `${countOf(restarts, 'restart')}${youngest === undefined ? '' : `, youngest ${formatAge(youngest)}`}`,
       items: [
         {
           id: 'pods',

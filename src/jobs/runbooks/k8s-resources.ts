@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { AutoscalerStatus } from '../../infra/kube-workload-types.js';
 import type { CheckStatus } from '../health/check.js';
 import { firstLine } from '../health/checks/outcome.js';
@@ -58,7 +59,7 @@ function autoscalerItem(
   const lines = all.map(autoscalerLine);
   const mine = all.find((h) => h.targetKind === 'Deployment' && h.targetName === deployment);
   if (!mine) {
-    const others = all.length > 0 ? ` (${all.length} other HPA(s) in the namespace)` : '';
+    const others = all.length > 0 ? ` (${countOf(all.length, 'other HPA')} in the namespace)` : '';
     return only('skipped', `No HPA scales Deployment/${deployment}${others}`, lines);
   }
   const verdict = autoscalerVerdict(mine);
@@ -68,7 +69,7 @@ function autoscalerItem(
     item: {
       ...base,
       status: verdict.status,
-      value: `${mine.currentReplicas} replicas (${mine.minReplicas}–${mine.maxReplicas})`,
+      value: `${countOf(mine.currentReplicas, 'replica')} (${mine.minReplicas}–${mine.maxReplicas})`,
       threshold: 'below max, ScalingActive',
       summary: `${mine.name}: ${verdict.note}${metrics ? ` · ${metrics}` : ''}`,
     },
@@ -94,6 +95,7 @@ export const resourcesRunbook = readRunbook({
         [resourcesCheck],
         {
           serviceKey: ctx.target.serviceKey,
+          command: ctx.target.service.command,
           environment: ctx.target.environment,
           infra: ctx.infra,
           thresholds: ctx.target.thresholds,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { waitForRollout } from '../../infra/kube-rollout-status.js';
 import { formatSeconds } from '../health/checks/format.js';
 import type { Plan } from '../plan.js';
@@ -53,7 +54,7 @@ async function planRestart(ctx: RunbookContext): Promise<Plan> {
     restartedAt: d.restartedAt ?? null,
   };
   return {
-    summary: `Rolling restart of ${workload} (${d.replicas} replica(s))`,
+    summary: `Rolling restart of ${workload} (${countOf(d.replicas, 'replica')})`,
     fields: [
       { label: 'Deployment', value: workload },
       { label: 'Replicas', value: `${d.replicas} desired, ${d.readyReplicas} ready now` },
@@ -68,7 +69,7 @@ async function planRestart(ctx: RunbookContext): Promise<Plan> {
     ],
     steps: [
       `Merge-patch spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] of ${workload} to the time of execution`,
-      `Wait until all ${d.replicas} replica(s) are replaced, ready and available, and no old pod is left`,
+      `Wait until ${d.replicas === 1 ? 'the replica is' : `all ${countOf(d.replicas, 'replica')} are`} replaced, ready and available, and no old pod is left`,
     ],
     material,
   };
@@ -78,7 +79,7 @@ async function planRestart(ctx: RunbookContext): Promise<Plan> {
 export const restartRunbook: Runbook<RestartParams> = {
   name: 'restart',
   summary: 'Rolling restart of the deployment, waiting for the rollout (needs approval in production)',
-  usage: 'restart [--env NAME]',
+  usage: 'restart [--env NAME] [--dry-run]',
   examples: ['restart --env staging', 'restart'],
   risk: 'change',
   minRole: 'operator',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { countOf, nounFor } from '../../format/words.js';
 import type { AutoscalerStatus } from '../../infra/kube-workload-types.js';
 import type { Plan } from '../plan.js';
 import type { RunbookContext, RunTarget } from '../runbook.js';
@@ -93,20 +94,27 @@ export async function planScale(ctx: RunbookContext, p: ScaleParams): Promise<Pl
   const to = p.replicas;
   const note = autoscalerNote(hpa, to);
   const gone =
-    to < from ? `${from - to} of ${pods.length} pod(s) will be terminated` : `${to - from} pod(s) will start`;
+    to < from
+      ? `${from - to} of ${countOf(pods.length, 'pod')} will be terminated`
+      : `${countOf(to - from, 'pod')} will start`;
   const material: z.infer<typeof scaleMaterial> = { namespace: kube.namespace, deployment: kube.deployment, from, to };
   return {
-    summary: `Scale ${workload} from ${from} to ${to} replica(s)`,
+    summary: `Scale ${workload} from ${from} to ${countOf(to, 'replica')}`,
     fields: [
       { label: 'Deployment', value: `${workload} · ${d.images.join(', ') || 'no image'}` },
       { label: 'Replicas', value: `${from} → ${to} (${changePercent(from, to)}) · ${d.readyReplicas} ready now` },
-      { label: 'Pods', value: to === 0 ? `all ${pods.length} pod(s) will be terminated: the service stops` : gone },
+      {
+        label: 'Pods',
+        value: to === 0 ? `all ${countOf(pods.length, 'pod')} will be terminated: the service stops` : gone,
+      },
       ...(note ? [{ label: 'Autoscaler', value: note }] : []),
       { label: 'Roll back with', value: scaleCommand(ctx.target, from, isLargeChange(to, from)) },
     ],
     steps: [
       `Set spec.replicas of ${workload} to ${to} through the scale subresource`,
-      to === 0 ? 'Wait until every pod is gone' : `Wait until ${to} replica(s) are updated, ready and available`,
+      to === 0
+        ? 'Wait until every pod is gone'
+        : `Wait until ${countOf(to, 'replica')} ${nounFor(to, 'is', 'are')} updated, ready and available`,
     ],
     material,
   };

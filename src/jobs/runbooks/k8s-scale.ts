@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import { waitForPodsGone } from '../../infra/kube-rollout.js';
 import { waitForRollout } from '../../infra/kube-rollout-status.js';
 import { formatSeconds } from '../health/checks/format.js';
@@ -36,7 +37,7 @@ const waitOutput = z.object({ readyReplicas: z.number(), durationMs: z.number(),
 export const scaleRunbook: Runbook<ScaleParams> = {
   name: 'scale',
   summary: 'Set the deployment’s replicas (0–100) and wait until ready; to 0 or by more than 50 % needs approval',
-  usage: 'scale <replicas> [--confirm-large] [--env NAME]',
+  usage: 'scale <replicas> [--confirm-large] [--env NAME] [--dry-run]',
   examples: ['scale 3', 'scale 8 --confirm-large', 'scale 0 --env staging'],
   risk: 'change',
   minRole: 'operator',
@@ -60,7 +61,7 @@ export const scaleRunbook: Runbook<ScaleParams> = {
     if (d.replicas === p.replicas) {
       throw new UserError(
         'invalid_arguments',
-        `${kube.deployment} already has ${p.replicas} replica(s); nothing to change.`,
+        `${kube.deployment} already has ${countOf(p.replicas, 'replica')}; nothing to change.`,
       );
     }
     refuseUnconfirmedLarge(ctx.target, d.replicas, p, kube.deployment);
@@ -120,7 +121,7 @@ export const scaleRunbook: Runbook<ScaleParams> = {
     const took = formatSeconds(wait.durationMs / 1000);
     return {
       status: scale.autoscaler ? 'warn' : 'ok',
-      headline: `Scaled ${deployment} in ${target.service.displayName} (${target.environment}) from ${scale.from} to ${scale.to} replica(s): ${wait.readyReplicas}/${scale.to} ready in ${took}`,
+      headline: `Scaled ${deployment} in ${target.service.displayName} (${target.environment}) from ${scale.from} to ${countOf(scale.to, 'replica')}: ${wait.readyReplicas}/${scale.to} ready in ${took}`,
       items: [
         {
           id: 'scale',

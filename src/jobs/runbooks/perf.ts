@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf, UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import type { PrometheusClient } from '../../infra/prometheus.js';
 import type { CheckStatus } from '../health/check.js';
 import { formatCount, formatFraction, formatSeconds } from '../health/checks/format.js';
@@ -150,7 +151,7 @@ export const perfRunbook = readRunbook({
       if (trend) {
         const shown = trend.anomalies.slice(0, 20);
         details.push({
-          title: `${trendTitle}: ${trend.anomalies.length} point(s) above mean + 2σ`,
+          title: `${trendTitle}: ${countOf(trend.anomalies.length, 'point')} above mean + 2σ`,
           lines: shown.map(([at, v]) => `${formatUtc(new Date(at * 1000))}: ${formatSeconds(v)}`),
         });
         results.push({

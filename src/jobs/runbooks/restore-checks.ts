@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import { queryNumber } from '../../infra/pg-query.js';
 import { withPgSession } from '../../infra/pg-session.js';
 import type { RestoreMaterial } from './restore-plan.js';
@@ -32,7 +33,7 @@ export async function checkDatabase(url: string, m: RestoreMaterial, signal: Abo
       ]),
     );
     results.push({
-      name: `the backup's ${m.tables.length} table(s)`,
+      name: `the backup's ${countOf(m.tables.length, 'table')}`,
       ok: missing.length === 0,
       ...(missing.length > 0 ? { error: `missing: ${missing.map((r) => r.name).join(', ')}` } : {}),
     });

@@ -3,21 +3,13 @@ import { waitForPodsGone, waitForReady } from '../../infra/kube-rollout.js';
 import type { DeploymentSummary } from '../../infra/kube-types.js';
 import type { RunTarget, StepContext } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
+import { type StepSkipped, stepSkipped } from '../step-skipped.js';
 import { configPath, requireKube } from './backup-context.js';
 import type { RestoreMaterial } from './restore-plan.js';
 import { type RestoreStepName, replicasBeforeRestoreAnnotation, restoreStepTitles } from './restore-titles.js';
 
 /** How often the waits ask the Kubernetes API; a rollout takes seconds, so this costs little. */
 const pollIntervalMs = 250;
-
-/** A step that did nothing in this mode or setup, and why. */
-export interface StepSkipped {
-  skipped: true;
-  /** Why, in full: the live message and the run detail show it. */
-  reason: string;
-  /** The same in a few words, for the report's step list. */
-  short: string;
-}
 
 /** Why a restore without a configured deployment scales nothing, naming the config that would change that. */
 export function noDeploymentReason(target: RunTarget): string {
@@ -32,7 +24,7 @@ export function skipStep(
   short = reason,
 ): StepSkipped {
   ctx.progress(stepProgress(restoreStepTitles, step, `skipped: ${reason}`));
-  return { skipped: true, reason, short };
+  return stepSkipped(reason, short);
 }
 
 const elapsed = (started: number) => Math.round(performance.now() - started);

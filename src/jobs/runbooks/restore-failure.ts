@@ -1,4 +1,5 @@
 import { messageOf, UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import { databaseStates, dropKeptDatabase, reopenDatabase, swapDatabases } from '../../infra/pg-databases.js';
 import { scrubSecrets } from '../../log.js';
 import { formatBytes } from '../health/checks/format.js';
@@ -20,13 +21,13 @@ async function deploymentState(ctx: StepContext<unknown>, m: RestoreMaterial, si
   const { namespace, name, replicas } = m.deployment;
   const kube = ctx.infra.kube;
   if (!kube)
-    return `Deployment ${namespace}/${name}: not configured any more (was ${replicas} replica(s) before the restore).`;
+    return `Deployment ${namespace}/${name}: not configured any more (was ${countOf(replicas, 'replica')} before the restore).`;
   try {
     const d = await kube.readDeployment({ signal });
     const down = d.replicas < replicas ? ` It is below the ${replicas} it had before the restore.` : '';
-    return `Deployment ${namespace}/${name}: ${d.replicas} replica(s) wanted, ${d.readyReplicas} ready (was ${replicas} before the restore).${down}`;
+    return `Deployment ${namespace}/${name}: ${countOf(d.replicas, 'replica')} wanted, ${d.readyReplicas} ready (was ${replicas} before the restore).${down}`;
   } catch (err) {
-    return `Deployment ${namespace}/${name}: could not be read (${clean(messageOf(err))}); it had ${replicas} replica(s) before the restore.`;
+    return `Deployment ${namespace}/${name}: could not be read (${clean(messageOf(err))}); it had ${countOf(replicas, 'replica')} before the restore.`;
   }
 }
 
@@ -98,7 +99,7 @@ async function unswap(ctx: StepContext<unknown>, m: RestoreMaterial, signal: Abo
 async function scaleBack(ctx: StepContext<unknown>, m: RestoreMaterial, signal: AbortSignal): Promise<string> {
   if (m.deployment === null || !ctx.infra.kube) return '';
   const ready = await restoreReplicas(ctx.infra.kube, m.deployment.replicas, signal);
-  return ` The deployment is back at ${m.deployment.replicas} replica(s), ${ready} ready.`;
+  return ` The deployment is back at ${countOf(m.deployment.replicas, 'replica')}, ${ready} ready.`;
 }
 
 /**

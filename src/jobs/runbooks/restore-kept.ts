@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { messageOf } from '../../errors.js';
+import { ageOld, countOf } from '../../format/words.js';
 import { parsePgUrl } from '../../infra/pg-connection.js';
 import { type DatabaseState, databaseStates, dropKeptDatabase, keptDatabases } from '../../infra/pg-databases.js';
 import { scrubSecrets } from '../../log.js';
-import { formatBytes, formatHours } from '../health/checks/format.js';
+import { formatBytes } from '../health/checks/format.js';
 import type { Plan } from '../plan.js';
 import type { Runbook, RunbookContext, RunTarget } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
@@ -66,7 +67,7 @@ async function keptEntries(ctx: RunbookContext): Promise<{ production: string; h
 }
 
 const line = (e: KeptEntry) =>
-  `${e.name} · ${formatBytes(e.sizeBytes)} · ${formatHours((Date.now() - Date.parse(e.at)) / 3_600_000)} old · ${kinds[e.kind]} ${e.run}`;
+  `${e.name} · ${formatBytes(e.sizeBytes)} · ${ageOld(Date.now() - Date.parse(e.at))} · ${kinds[e.kind]} ${e.run}`;
 
 const listOutput = z.object({
   production: z.string(),
@@ -103,7 +104,7 @@ export const restoreDatabasesRunbook = oneStepRead<NoParams>({
       headline:
         o.entries.length === 0
           ? `No databases kept beside ${o.production} on ${o.host}`
-          : `${o.entries.length} database(s) kept beside ${o.production} on ${o.host}, ${formatBytes(total)}; cleanup would drop ${doomed}`,
+          : `${countOf(o.entries.length, 'database')} kept beside ${o.production} on ${o.host}, ${formatBytes(total)}; cleanup would drop ${doomed}`,
       items: [{ id: 'list', title: 'List kept databases', status: 'succeeded', value: `${o.entries.length} kept` }],
       details:
         o.entries.length === 0
@@ -140,14 +141,14 @@ async function planCleanup(ctx: RunbookContext): Promise<Plan> {
   const doomed = entries.filter((e) => !e.keep);
   const kept = entries.filter((e) => e.keep);
   return {
-    summary: `Drop ${doomed.length} of ${entries.length} database(s) kept beside ${production} on ${host}`,
+    summary: `Drop ${doomed.length} of ${countOf(entries.length, 'database')} kept beside ${production} on ${host}`,
     fields: [
       { label: 'Retention', value: `restore.keep: the ${keep.count} newest, and any younger than ${keep.days} d` },
       {
         label: 'Drop',
-        value: `${doomed.length} database(s), ${formatBytes(doomed.reduce((s, e) => s + e.sizeBytes, 0))}`,
+        value: `${countOf(doomed.length, 'database')}, ${formatBytes(doomed.reduce((s, e) => s + e.sizeBytes, 0))}`,
       },
-      { label: 'Keep', value: `${kept.length} database(s)` },
+      { label: 'Keep', value: `${countOf(kept.length, 'database')}` },
       {
         label: 'Note',
         value: 'A dropped pre-restore database can no longer be swapped back: its restore loses its Roll back.',
@@ -175,7 +176,7 @@ const cleanupOutput = z.object({
 export const restoreCleanupRunbook: Runbook<NoParams> = {
   name: 'restore cleanup',
   summary: 'Drop the databases restores kept beside production that restore.keep no longer keeps',
-  usage: 'restore cleanup [--env NAME]',
+  usage: 'restore cleanup [--env NAME] [--dry-run]',
   examples: ['restore cleanup'],
   risk: 'destructive',
   minRole: 'operator',
@@ -236,7 +237,7 @@ export const restoreCleanupRunbook: Runbook<NoParams> = {
     const failed = o.skipped.filter((s) => s.why !== 'already gone').length;
     return {
       status: failed === 0 ? 'ok' : 'warn',
-      headline: `Dropped ${o.dropped.length} kept database(s) of ${target.service.displayName} (${target.environment})${failed > 0 ? `; ${failed} left` : ''}`,
+      headline: `Dropped ${countOf(o.dropped.length, 'kept database')} of ${target.service.displayName} (${target.environment})${failed > 0 ? `; ${failed} left` : ''}`,
       items: [
         {
           id: 'drop',

@@ -1,3 +1,4 @@
+import { nounFor } from '../../format/words.js';
 import type { DumpObject } from '../../infra/pg-dump-inspect.js';
 import type { RestoreTargetFacts } from '../../infra/pg-restore-target.js';
 import { formatBytes } from '../health/checks/format.js';
@@ -14,7 +15,10 @@ export function sideBySideBlockers(facts: RestoreTargetFacts, freeBytes?: number
   }
   if (!facts.superuser) {
     const needs = facts.extensions.filter((e) => e.needsSuperuser).map((e) => e.name);
-    if (needs.length > 0) out.push(`the extension(s) ${needs.join(', ')} need a superuser to create in a new database`);
+    if (needs.length > 0)
+      out.push(
+        `the ${nounFor(needs.length, 'extension')} ${needs.join(', ')} ${nounFor(needs.length, 'needs', 'need')} a superuser to create in a new database`,
+      );
   }
   return out;
 }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { messageOf, UserError } from '../../errors.js';
+import { ageOld, countOf, nounFor } from '../../format/words.js';
 import type { BackupHead } from '../../infra/backups.js';
 import { type DumpInspection, inspectDump, majorVersion } from '../../infra/pg-dump-inspect.js';
 import { clientToolsMajor, type RestoreTargetFacts, restoreTargetFacts } from '../../infra/pg-restore-target.js';
 import { scratchDatabaseName } from '../../infra/pg-scratch.js';
 import { detectBackupFormat } from '../backup-format.js';
 import { resolveBackupKey } from '../backup-key.js';
-import { formatBytes, formatHours } from '../health/checks/format.js';
+import { formatBytes } from '../health/checks/format.js';
 import type { Plan } from '../plan.js';
 import type { RunbookContext, RunTarget } from '../runbook.js';
 import { backupPrefixes, requireBackups, requireDatabaseUrl } from './backup-context.js';
@@ -110,7 +111,7 @@ function unrestorable(d: DumpInspection, facts: RestoreTargetFacts, toolsMajor: 
   }
   const missing = facts.extensions.filter((e) => !e.available).map((e) => e.name);
   if (missing.length > 0)
-    return `it needs the extension(s) ${missing.join(', ')}, which the target server does not have`;
+    return `it needs the ${nounFor(missing.length, 'extension')} ${missing.join(', ')}, which the target server does not have`;
   return undefined;
 }
 
@@ -201,11 +202,11 @@ export async function planRestore(
   const fields = [
     {
       label: 'Backup',
-      value: `s3://${backups.bucket}/${head.key} · ${formatBytes(head.size)} · ${formatHours(ageHours)} old (${head.lastModified.toISOString()})\n${kindOf(dump)}, made ${cleanWords[dump.clean]} by pg_dump ${dump.pgDumpVersion ?? '(version not stated)'} from PostgreSQL ${dump.serverVersion ?? '(not stated)'}`,
+      value: `s3://${backups.bucket}/${head.key} · ${formatBytes(head.size)} · ${ageOld(ageHours * 3_600_000)} (${head.lastModified.toISOString()})\n${kindOf(dump)}, made ${cleanWords[dump.clean]} by pg_dump ${dump.pgDumpVersion ?? '(version not stated)'} from PostgreSQL ${dump.serverVersion ?? '(not stated)'}`,
     },
     {
       label: 'What it creates',
-      value: `${tables.length} table(s): ${list(tables)}\nSchemas: ${list(['public', ...schemas.filter((s) => s !== 'public')])} · ${sequences} sequence(s) (${dump.sequenceValues} value(s) restored) · extensions: ${list(extensions)}${other > 0 ? ` · ${other} other object(s)` : ''}${dump.objectsTruncated ? ' (list cut short)' : ''}`,
+      value: `${countOf(tables.length, 'table')}: ${list(tables)}\nSchemas: ${list(['public', ...schemas.filter((s) => s !== 'public')])} · ${countOf(sequences, 'sequence')} (${countOf(dump.sequenceValues, 'value')} restored) · extensions: ${list(extensions)}${other > 0 ? ` · ${countOf(other, 'other object')}` : ''}${dump.objectsTruncated ? ' (list cut short)' : ''}`,
     },
     {
       label: 'Owners and grants',
@@ -237,9 +238,10 @@ export async function planRestore(
     },
     {
       label: 'Verification',
-      value: [`All ${tables.length} table(s) of the backup exist`, ...material.verify.map(describeVerifyQuery)].join(
-        '\n',
-      ),
+      value: [
+        `All ${countOf(tables.length, 'table')} of the backup exist`,
+        ...material.verify.map(describeVerifyQuery),
+      ].join('\n'),
     },
     { label: 'Roll back with', value: `${rollbackCommand(ctx.target, ctx.runId)} (or the Roll back button)` },
   ];
@@ -265,7 +267,7 @@ function deploymentField(
     return `None configured (${`services.${ctx.target.serviceKey}.environments.${ctx.target.environment}`}.kubernetes), so nothing is scaled. Stop everything that writes to ${database} by other means before approving, or its writes during the cutover are lost.`;
   }
   const { namespace, name, replicas } = deployment;
-  return `${namespace}/${name} · ${replicas} replica(s) now → 0 during the ${side ? 'cutover' : 'restore'} → ${replicas}`;
+  return `${namespace}/${name} · ${countOf(replicas, 'replica')} now → 0 during the ${side ? 'cutover' : 'restore'} → ${replicas}`;
 }
 
 /** The steps in words, as they will run in this mode. */
@@ -303,7 +305,7 @@ export function planSteps(m: RestoreMaterial, dump: DumpInspection | null, datab
   return [
     ...pre,
     down,
-    `Restore into ${database} with psql in one transaction: first drop the objects the backup recreates (${m.drops.length} statement(s), listed in the thread; nothing else), then the backup (${dropNote}), then the checks; any failure rolls it all back`,
+    `Restore into ${database} with psql in one transaction: first drop the objects the backup recreates (${countOf(m.drops.length, 'statement')}, listed in the thread; nothing else), then the backup (${dropNote}), then the checks; any failure rolls it all back`,
     up,
     verify,
   ];

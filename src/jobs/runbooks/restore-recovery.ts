@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { countOf } from '../../format/words.js';
 import { parsePgUrl } from '../../infra/pg-connection.js';
 import { keptDatabases, reopenDatabase } from '../../infra/pg-databases.js';
 import { databaseFacts } from '../../infra/pg-query.js';
@@ -17,7 +18,8 @@ import { verifyQueriesFor } from './verify-queries.js';
 
 const runIdParam = z
   .string()
-  .regex(/^r-[0-9a-f]{6,20}$/, { message: 'expected a run id such as r-0123456789 (the run that restored)' });
+  .regex(/^r-[0-9a-f]{6,20}$/, { message: 'expected a run id such as r-0123456789 (the run that restored)' })
+  .describe('the id of the run that restored, such as r-0123456789');
 
 /** `restore rollback <run>`'s params. */
 export interface RollbackParams {
@@ -90,13 +92,20 @@ async function planRollback(ctx: RunbookContext, runId: string): Promise<Plan> {
 export const restoreRollbackRunbook: Runbook<RollbackParams> = {
   name: 'restore rollback',
   summary: 'Undo a restore: swap the database it kept back into production (or restore its pre-restore dump)',
-  usage: 'restore rollback <run-id> [--env NAME]',
+  usage: 'restore rollback <run-id> [--env NAME] [--dry-run]',
   examples: ['restore rollback r-0123456789'],
   ...restoreExecution,
   params: z.object({ run: runIdParam }).strict(),
   parseArgs(args, flags) {
     const [run, ...rest] = args;
-    return { run: run ?? '', ...(rest.length > 0 ? { unexpected: rest.join(' ') } : {}), ...flags };
+    // A `--run` flag must not stand in for the run id (the positional word): it becomes a key the schema refuses.
+    const { run: runFlag, ...others } = flags;
+    return {
+      run: run ?? '',
+      ...(rest.length > 0 ? { unexpected: rest.join(' ') } : {}),
+      ...(runFlag !== undefined ? { '--run': runFlag } : {}),
+      ...others,
+    };
   },
   async validate(ctx) {
     requireDatabaseUrl(ctx.target);
@@ -139,7 +148,7 @@ export const restoreScaleUpRunbook: Runbook<Record<string, never>> = {
     if (!replicasBeforeRestore(d).fromAnnotation) {
       throw new UserError(
         'conflict',
-        `${kube.namespace}/${kube.deployment} is at ${d.replicas} replica(s) and no restore left it scaled down; nothing to scale up. Use \`scale\` for other changes.`,
+        `${kube.namespace}/${kube.deployment} is at ${countOf(d.replicas, 'replica')} and no restore left it scaled down; nothing to scale up. Use \`scale\` for other changes.`,
       );
     }
   },

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { countOf } from '../../format/words.js';
 import { formatBytes, formatSeconds } from '../health/checks/format.js';
 import type { ProgressItem, RunReport } from '../report.js';
 import type { RunTarget } from '../runbook.js';
+import { skipOf, stepSkippedSchema } from '../step-skipped.js';
 import { rollbackCommand } from './restore-plan.js';
 import { restoreStepTitles } from './restore-titles.js';
 
-const skipped = z.object({ skipped: z.literal(true), reason: z.string(), short: z.string().optional() });
+const skipped = stepSkippedSchema;
 const duration = z.number().nonnegative();
 const check = z.object({
   name: z.string(),
@@ -68,13 +70,15 @@ function stepValues(o: Outputs): Record<string, string> {
   return {
     'restore-side': 'skipped' in side ? brief(side) : `into ${side.database} in ${seconds(side.durationMs)}`,
     'verify-side':
-      'skipped' in o['verify-side'] ? brief(o['verify-side']) : `${o['verify-side'].results.length} check(s) passed`,
+      'skipped' in o['verify-side']
+        ? brief(o['verify-side'])
+        : `${countOf(o['verify-side'].results.length, 'check')} passed`,
     'pre-restore-backup': 'skipped' in pre ? brief(pre) : `${formatBytes(pre.size)} in ${seconds(pre.durationMs)}`,
     'scale-down': 'skipped' in down ? brief(down) : `${down.from} → 0 in ${seconds(down.durationMs)}`,
     cutover:
       c.mode === 'in-place'
         ? `restored in place in ${seconds(c.durationMs)}`
-        : `databases swapped in ${seconds(c.durationMs)}${c.sessionsEnded ? `, ${c.sessionsEnded} session(s) ended` : ''}`,
+        : `databases swapped in ${seconds(c.durationMs)}${c.sessionsEnded ? `, ${countOf(c.sessionsEnded, 'session')} ended` : ''}`,
     'scale-up':
       'skipped' in up ? brief(up) : `0 → ${up.replicas}, ${up.readyReplicas} ready, in ${seconds(up.durationMs)}`,
     verify: `${o.verify.results.filter((r) => r.ok).length}/${o.verify.results.length} passed`,
@@ -90,7 +94,8 @@ export function restoreReport(target: RunTarget, outputs: Readonly<Record<string
     return {
       id: s.name,
       title: s.title,
-      status: typeof out === 'object' && out !== null && 'skipped' in out ? 'skipped' : 'succeeded',
+      // The same test the worker records the step's outcome by, so the report and `run <id>` agree.
+      status: skipOf(out) ? 'skipped' : 'succeeded',
       value: values[s.name],
     };
   });

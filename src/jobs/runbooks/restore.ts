@@ -37,7 +37,7 @@ export const restoreRunbook: Runbook<RestoreParams> = {
   name: 'restore',
   summary:
     'Restore the database from a backup: side by side with a short cutover (or in place), verified, with rollback',
-  usage: 'restore <backup-key> [--env NAME]',
+  usage: 'restore <backup-key> [--env NAME] [--dry-run]',
   examples: ['restore thermaliq-20260101-020000.sql.gz', 'restore thermaliq/staging/db.dump --env staging'],
   ...restoreExecution,
   params,

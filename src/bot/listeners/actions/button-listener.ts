@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { newErrorId } from '../../../errors.js';
+import { failureLog } from '../../../failure-log.js';
 import type { ClickDeps, ClickInput, ClickReply } from '../../../handlers/click-context.js';
 import type { Outbox } from '../../outbox.js';
 import { parseClick } from './click-payload.js';
@@ -23,13 +24,15 @@ export function buttonListener(deps: ButtonDeps, handle: (deps: ClickDeps, input
       reply = await handle(deps, { userId: click.userId, channelId: click.channelId, value: click.value });
     } catch (err) {
       const errorId = newErrorId();
-      deps.log.error({ err, errorId, user: click.userId }, 'button click failed');
+      const logged = failureLog(err);
+      deps.log[logged.level]({ ...logged.fields, errorId, user: click.userId }, 'button click failed');
       reply = { ephemeral: `That did not go through (error id \`${errorId}\`). Nothing changed; try again.` };
     }
     if (reply.ephemeral) {
-      await deps.outbox
-        .ephemeral(click.channelId, click.userId, reply.ephemeral)
-        .catch((err: unknown) => deps.log.warn({ err }, 'ephemeral reply failed'));
+      await deps.outbox.ephemeral(click.channelId, click.userId, reply.ephemeral).catch((err: unknown) => {
+        const logged = failureLog(err);
+        deps.log[logged.level](logged.fields, 'ephemeral reply failed');
+      });
     }
   };
 }

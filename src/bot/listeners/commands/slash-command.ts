@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { newErrorId } from '../../../errors.js';
+import { failureLog } from '../../../failure-log.js';
 import { type CommandDeps, handleCommand } from '../../../handlers/handle-command.js';
 import { historyCommands } from '../../../handlers/history.js';
 import { runbooks } from '../../../jobs/registry.js';
@@ -56,7 +57,10 @@ export function slashCommandListener(deps: CommandDeps) {
       );
       if (err instanceof AckDeadline) {
         log.error({ errorId }, 'command did not finish before the ack deadline');
-        work.catch((late: unknown) => log.error({ err: late, errorId }, 'late command failed'));
+        work.catch((late: unknown) => {
+          const logged = failureLog(late);
+          log[logged.level]({ ...logged.fields, errorId }, 'late command failed');
+        });
         await ack({
           response_type: 'ephemeral',
           ...renderInternalError(
@@ -65,7 +69,8 @@ export function slashCommandListener(deps: CommandDeps) {
           ),
         });
       } else {
-        log.error({ err, errorId }, 'command failed');
+        const logged = failureLog(err);
+        log[logged.level]({ ...logged.fields, errorId }, 'command failed');
         await ack({
           response_type: 'ephemeral',
           ...renderInternalError(

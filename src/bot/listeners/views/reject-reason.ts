@@ -12,7 +12,7 @@ const state = z.object({
 export function rejectReasonListener(deps: ButtonDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const meta = metadata.safeParse(parseJson(view.private_metadata));
+    const meta = rejectModalMetadata(view.private_metadata);
     if (!meta.success) return;
     const reason = state.safeParse(view.state).data?.values.reason.reason.value ?? undefined;
     const reply = await rejectClick(deps, {
@@ -25,6 +25,11 @@ export function rejectReasonListener(deps: ButtonDeps) {
       await deps.outbox.ephemeral(meta.data.channelId, body.user.id, reply.ephemeral).catch(() => {});
     }
   };
+}
+
+/** The approval and channel the reject modal was opened for, from its private_metadata. */
+export function rejectModalMetadata(privateMetadata: string | undefined) {
+  return metadata.safeParse(parseJson(privateMetadata));
 }
 
 function parseJson(text: string | undefined): unknown {

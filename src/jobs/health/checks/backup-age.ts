@@ -1,9 +1,13 @@
+import { ageOld, spanOf } from '../../../format/words.js';
 import type { BackupObject } from '../../../infra/backups.js';
 import type { HealthCheck } from '../check.js';
 import { formatBytes, formatHours } from './format.js';
 import { type CheckOutcome, notConfigured, notMeasured } from './outcome.js';
 
-/** The newest backup under the configured prefix: older than thresholds.backupMaxAgeHours, or none, fails. */
+/**
+ * The newest backup under the configured prefix: older than thresholds.backupMaxAgeHours, or none, fails. With no
+ * backup at all (a fresh machine, or a new prefix) the line says how to make the first one.
+ */
 export const backupAgeCheck: HealthCheck = {
   id: 'backup-age',
   title: 'Backup age',
@@ -19,16 +23,24 @@ export const backupAgeCheck: HealthCheck = {
     } catch (err) {
       return notMeasured(ctx, err);
     }
-    if (!newest) return { status: 'fail', value: 'none', threshold, summary: `No backups under ${where}` };
-    const ageHours = (Date.now() - newest.lastModified.getTime()) / 3_600_000;
-    const value = formatHours(ageHours);
+    if (!newest) {
+      return {
+        status: 'fail',
+        value: 'none',
+        threshold,
+        summary: `no backup yet: try \`${ctx.command} backup now\``,
+        details: [`nothing under ${where}`],
+      };
+    }
+    const ageMs = Date.now() - newest.lastModified.getTime();
+    const value = spanOf(ageMs);
     const details = [`${newest.key} · ${formatBytes(newest.size)} · ${newest.lastModified.toISOString()}`];
-    if (ageHours > maxHours) {
+    if (ageMs > maxHours * 3_600_000) {
       return {
         status: 'fail',
         value,
         threshold,
-        summary: `Newest backup is ${value} old, older than ${formatHours(maxHours)}`,
+        summary: `Newest backup is ${ageOld(ageMs)}, older than ${formatHours(maxHours)}`,
         details,
       };
     }
@@ -39,7 +51,7 @@ export const backupAgeCheck: HealthCheck = {
       status: 'ok',
       value,
       threshold,
-      summary: `Newest backup is ${value} old (${formatBytes(newest.size)})`,
+      summary: `Newest backup: ${ageOld(ageMs)} (${formatBytes(newest.size)})`,
       details,
     };
   },

@@ -1,4 +1,5 @@
 import { messageOf } from '../../../errors.js';
+import { countOf } from '../../../format/words.js';
 import type { CheckContext, CheckStatus, HealthCheck } from '../check.js';
 import { type CheckOutcome, firstLine, notConfigured } from './outcome.js';
 import { worstStatus } from './severity.js';
@@ -18,10 +19,10 @@ function byExpiry(ctx: CheckContext, label: string, notAfter: Date, extra: strin
   const { certificateMinDays, certificateCriticalDays } = ctx.thresholds;
   const expired = notAfter.getTime() <= Date.now();
   const when = !expired
-    ? `expires in ${daysLeft} days`
+    ? `expires in ${countOf(daysLeft, 'day')}`
     : daysLeft === 0
       ? 'expired less than a day ago'
-      : `expired ${-daysLeft} days ago`;
+      : `expired ${countOf(-daysLeft, 'day')} ago`;
   const status: CheckStatus =
     expired || daysLeft < certificateCriticalDays ? 'fail' : daysLeft < certificateMinDays ? 'warn' : 'ok';
   return { status, label, daysLeft, line: `${label} ${when} (${notAfter.toISOString().slice(0, 10)})${extra}` };
@@ -101,11 +102,11 @@ export const certificatesCheck: HealthCheck = {
       (min, v) => (min === undefined || (v.daysLeft ?? 0) < (min.daysLeft ?? 0) ? v : min),
       undefined,
     );
-    const value = soonest ? `${soonest.daysLeft} days (${soonest.label})` : undefined;
+    const value = soonest ? `${countOf(soonest.daysLeft ?? 0, 'day')} (${soonest.label})` : undefined;
     const problems = verdicts.filter((v) => v.status !== 'ok');
     const summary =
       problems.length === 0
-        ? `${verdicts.length} certificates valid for at least ${soonest?.daysLeft ?? '?'} days`
+        ? `${countOf(verdicts.length, 'certificate')} valid for at least ${soonest?.daysLeft === undefined ? '? days' : countOf(soonest.daysLeft, 'day')}`
         : problems
             .map((v) => v.line)
             .slice(0, 2)

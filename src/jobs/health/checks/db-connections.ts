@@ -1,3 +1,4 @@
+import { countOf } from '../../../format/words.js';
 import type { ConnectionStats } from '../../../infra/target-db.js';
 import type { HealthCheck } from '../check.js';
 import { formatPercent } from './format.js';
@@ -24,7 +25,7 @@ export const dbConnectionsCheck: HealthCheck = {
     const value = `${stats.connections}/${stats.maxConnections} (${formatPercent(percent)})`;
     const threshold = `> ${formatPercent(warnAt)} of max_connections warns, ≥ ${formatPercent(failPercent)} fails`;
     const details = [`database ${stats.database} on ${db.label}`];
-    const summary = `${stats.connections} connections to ${stats.database} of max_connections ${stats.maxConnections}`;
+    const summary = `${countOf(stats.connections, 'connection')} to ${stats.database} of max_connections ${stats.maxConnections}`;
     if (percent >= failPercent) return { status: 'fail', value, threshold, summary, details };
     if (percent > warnAt) return { status: 'warn', value, threshold, summary, details };
     return { status: 'ok', value, threshold, summary, details };

@@ -1,4 +1,5 @@
 import { messageOf } from '../../../errors.js';
+import { countOf } from '../../../format/words.js';
 import type { PodSummary } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
 import { formatCount } from './format.js';
@@ -67,7 +68,7 @@ export const errorLogsCheck: HealthCheck = {
         const lines = log.split('\n').filter((l) => l !== '').length;
         if (lines >= kube.logTailLines || Buffer.byteLength(log) >= limitBytes) {
           truncated = true;
-          notes.push(`${pod.name}: only the last ${formatCount(lines)} lines of the hour were read`);
+          notes.push(`${pod.name}: only the last ${countOf(lines, 'line')} of the hour were read`);
         }
         tallyErrors(log, tally);
       } catch (err) {
@@ -76,7 +77,12 @@ export const errorLogsCheck: HealthCheck = {
       }
     });
     if (read === 0) {
-      return { status: 'error', threshold, summary: `No pod log could be read (${pods.length} pods)`, details: notes };
+      return {
+        status: 'error',
+        threshold,
+        summary: `No pod log could be read (${countOf(pods.length, 'pod')})`,
+        details: notes,
+      };
     }
     const perDay = tally.count * (86_400 / windowSeconds);
     const atLeast = truncated ? '≥ ' : '';
@@ -85,7 +91,7 @@ export const errorLogsCheck: HealthCheck = {
       ...topMessages(tally, topCount).map((m) => `${formatCount(m.count)}× ${m.message.slice(0, 200)}`),
       ...notes,
     ];
-    const scope = `${read} of ${pods.length} pods`;
+    const scope = `${read} of ${countOf(pods.length, 'pod')}`;
     if (perDay > limit) {
       return {
         status: 'warn',

@@ -1,3 +1,4 @@
+import { countOf } from '../../../format/words.js';
 import type { NodeSummary } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
 import { type CheckOutcome, notConfigured, notMeasured } from './outcome.js';
@@ -31,12 +32,18 @@ export const nodesCheck: HealthCheck = {
         status: 'fail',
         value,
         threshold,
-        summary: `${notReady.length} of ${nodes.length} nodes not Ready: ${names}`,
+        summary: `${notReady.length} of ${countOf(nodes.length, 'node')} not Ready: ${names}`,
         details,
       };
     }
     const cordoned = nodes.filter((n) => n.unschedulable).length;
     const note = cordoned > 0 ? ` (${cordoned} cordoned)` : '';
-    return { status: 'ok', value, threshold, summary: `All ${nodes.length} nodes Ready${note}`, details };
+    return {
+      status: 'ok',
+      value,
+      threshold,
+      summary: `${nodes.length === 1 ? 'The node is' : `All ${countOf(nodes.length, 'node')}`} Ready${note}`,
+      details,
+    };
   },
 };

@@ -1,3 +1,4 @@
+import { countOf } from '../../../format/words.js';
 import type { PodSummary } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
 import { type CheckOutcome, notConfigured, notMeasured } from './outcome.js';
@@ -31,7 +32,7 @@ function podRow(pod: PodSummary): string {
     pod.name,
     pod.terminating ? `${pod.phase}, terminating` : pod.phase,
     pod.ready ? 'ready' : 'not ready',
-    `${pod.restarts} restarts${last ? ` (last: ${last})` : ''}`,
+    `${countOf(pod.restarts, 'restart')}${last ? ` (last: ${last})` : ''}`,
     podProblem(pod) ?? '',
   ]
     .filter((part) => part !== '')
@@ -76,7 +77,7 @@ export const podsCheck: HealthCheck = {
         status: 'fail',
         value,
         threshold,
-        summary: `${problems.length} of ${serving.length} pods unhealthy: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`,
+        summary: `${problems.length} of ${countOf(serving.length, 'pod')} unhealthy: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`,
         details,
       };
     }

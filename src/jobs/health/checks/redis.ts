@@ -2,37 +2,26 @@ import type { Thresholds } from '../../../config/thresholds.js';
 import { messageOf } from '../../../errors.js';
 import type { CacheInfo } from '../../../infra/cache.js';
 import type { HealthCheck } from '../check.js';
-import { formatBytes, formatCount, formatFraction, formatPercent } from './format.js';
+import { judgeFragmentation, judgeHitRate, judgeMemory } from './cache-rules.js';
+import { formatBytes, formatCount } from './format.js';
 import { type CheckOutcome, firstLine, notConfigured, notMeasured } from './outcome.js';
 
-// Redis's own MEMORY DOCTOR ignores fragmentation on a nearly empty instance: its ratio is high but meaningless.
-const fragmentationMinBytes = 5 * 1024 * 1024;
-
-/** Judges Redis INFO: fragmentation and memory against maxmemory warn; hit rate and evictions are reported. */
+/**
+ * Judges Redis INFO: fragmentation and memory against maxmemory warn (each says when it does not apply, from the
+ * same verdict that colours the line); hit rate and evictions are reported.
+ */
 export function assessCacheInfo(info: CacheInfo, thresholds: Thresholds): CheckOutcome {
-  const lookups = info.keyspaceHits + info.keyspaceMisses;
-  const hitRate = lookups > 0 ? info.keyspaceHits / lookups : undefined;
-  const memoryPercent = info.maxMemory > 0 ? (info.usedMemory / info.maxMemory) * 100 : undefined;
-  const warnings: string[] = [];
-  if (info.usedMemory >= fragmentationMinBytes && info.memFragmentationRatio > thresholds.cacheFragmentationRatio) {
-    warnings.push(`fragmentation ratio ${info.memFragmentationRatio} above ${thresholds.cacheFragmentationRatio}`);
-  }
-  if (memoryPercent !== undefined && memoryPercent > thresholds.cacheMemoryPercent) {
-    warnings.push(
-      `memory ${formatPercent(memoryPercent)} of maxmemory, above ${formatPercent(thresholds.cacheMemoryPercent)}`,
-    );
-  }
-  const memory = `memory ${formatBytes(info.usedMemory)}${memoryPercent === undefined ? '' : ` (${formatPercent(memoryPercent)} of maxmemory)`}`;
-  const hits = `hit rate ${hitRate === undefined ? 'n/a' : formatFraction(hitRate)}`;
-  const value = `PONG; ${memory}; ${hits}`;
+  const fragmentation = judgeFragmentation(info, thresholds);
+  const memoryRule = judgeMemory(info, thresholds);
+  const hitRate = judgeHitRate(info, thresholds);
+  const problems = [fragmentation.problem, memoryRule.problem].filter((p) => p !== undefined);
+  const memory = `memory ${formatBytes(info.usedMemory)}${memoryRule.status === 'skipped' ? '' : ` (${memoryRule.value} of maxmemory)`}`;
+  const hits = `hit rate ${hitRate.status === 'skipped' ? 'n/a' : hitRate.value}`;
   return {
-    status: warnings.length > 0 ? 'warn' : 'ok',
-    value,
-    threshold:
-      `fragmentation > ${thresholds.cacheFragmentationRatio} warns (from ${formatBytes(fragmentationMinBytes)} used); ` +
-      `memory > ${formatPercent(thresholds.cacheMemoryPercent)} of maxmemory warns`,
-    summary:
-      warnings.length > 0 ? `Redis answers, but ${warnings.join('; ')}` : `Redis answers PING; ${memory}; ${hits}`,
+    status: fragmentation.status === 'warn' || memoryRule.status === 'warn' ? 'warn' : 'ok',
+    value: `PONG; ${memory}; fragmentation ${fragmentation.value}; ${hits}`,
+    threshold: `fragmentation ${fragmentation.threshold}; memory ${memoryRule.threshold}`,
+    summary: problems.length > 0 ? `Redis answers, but ${problems.join('; ')}` : 'Redis answers PING',
     details: [
       `keyspace hits ${formatCount(info.keyspaceHits)}, misses ${formatCount(info.keyspaceMisses)}, ${hits}`,
       `used memory ${formatBytes(info.usedMemory)}, maxmemory ${info.maxMemory > 0 ? formatBytes(info.maxMemory) : 'unlimited'}`,

@@ -1,3 +1,4 @@
+import { countOf } from '../../../format/words.js';
 import type { PodSummary, PodUsage } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
 import { formatBytes, formatCores, formatPercent } from './format.js';
@@ -38,7 +39,7 @@ export const resourcesCheck: HealthCheck = {
     return {
       status: 'ok',
       value,
-      summary: `${value} across ${usage.length} pods`,
+      summary: `${value} across ${countOf(usage.length, 'pod')}`,
       details: sorted.map((p) => {
         const limit = limits.get(p.name);
         return (

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the tests and the restore runbooks need is installed and running on this machine:
 # PostgreSQL (127.0.0.1:5432, user postgres without a password from localhost), Redis (127.0.0.1:6379),
-# and the PostgreSQL client tools (pg_dump, pg_restore, psql). Installs missing pieces with apt (needs root).
+# the PostgreSQL client tools (pg_dump, pg_restore, psql), promtool and Alertmanager. Installs missing pieces with apt (needs root).
 # Safe to run again: it only acts on what is missing.
 set -euo pipefail
 
@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 # promtool (Debian's prometheus package) unit-tests deploy/prometheus/alert-rules.yml.
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# A real Alertmanager sends the alert tests their webhooks.
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 installed_pg=0
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"

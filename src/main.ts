@@ -4,6 +4,8 @@ import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WebClient } from '@slack/web-api';
+import { validateAlertRunbooks } from './alerts/alert-commands.js';
+import { startAlertService } from './alerts/alert-service.js';
 import { type ExtraRoute, type SlackBot, startSlackBot } from './bot/app.js';
 import { Outbox, type OutboxOptions } from './bot/outbox.js';
 import { serveRoutes } from './bot/route-server.js';
@@ -185,6 +187,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
     const queue: RunQueue = backend.createQueue();
     stops.push(() => queue.close());
     validateSchedules(config, runbooks);
+    validateAlertRunbooks(config, runbooks);
     await syncSchedules(queue, config, log.child({ component: 'schedules' }));
     log.info({ queue: conn.kind }, 'queue backend ready');
 
@@ -281,6 +284,12 @@ export async function start(opts: StartOptions): Promise<Instance> {
       const groups = cachedGroupDirectory(slackGroupDirectory(slack), groupTtlMs, Date.now, undefined, (group, err) =>
         log.warn({ group, err }, 'a user group could not be resolved; it grants nothing until the next lookup'),
       );
+      // Alertmanager's webhook is served beside the Slack endpoints (in Socket Mode, beside the probes).
+      const alerts = startAlertService(
+        { config, store, queue, outbox, metrics, log: log.child({ component: 'alerts' }) },
+        { sweepMs: env.ALERT_SWEEP_MS, graceMs: env.ALERT_SWEEP_GRACE_MS },
+      );
+      if (alerts) stops.push(async () => alerts.stop());
       bot = await startSlackBot(
         {
           botToken,
@@ -303,7 +312,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
           createInfra: infraFor,
           log: log.child({ component: 'bot' }),
         },
-        [...probeRoutes(ready), metricsRoute(metrics)],
+        [...probeRoutes(ready), metricsRoute(metrics), ...(alerts ? [alerts.route] : [])],
       );
       const started = bot;
       // Stop taking commands first, so nothing new arrives while the worker drains.

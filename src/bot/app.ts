@@ -7,6 +7,7 @@ import { approveClick } from '../handlers/decide-approval.js';
 import type { CommandDeps } from '../handlers/handle-command.js';
 import { resolveInterruptedClick } from '../handlers/resolve-interrupted.js';
 import { slackLibraryLogger } from '../slack-logger.js';
+import { alertRunbookListener } from './listeners/actions/alert-runbook.js';
 import { type ButtonDeps, buttonListener } from './listeners/actions/button-listener.js';
 import { rejectListener } from './listeners/actions/reject.js';
 import { recoveryListener, rerunListener } from './listeners/actions/rerun.js';
@@ -94,6 +95,7 @@ export async function startSlackBot(
   app.action(actionIds.rerun, rerunListener(deps));
   app.action(actionIds.rollback, recoveryListener(deps, 'rollback'));
   app.action(actionIds.scaleUp, recoveryListener(deps, 'scale-up'));
+  app.action(new RegExp(`^${actionIds.alertRunbook}_\\d$`), alertRunbookListener(deps));
   app.view(rejectModalCallbackId, rejectReasonListener(deps));
   app.view({ callback_id: rejectModalCallbackId, type: 'view_closed' }, rejectClosedListener(deps));
 

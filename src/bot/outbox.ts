@@ -274,6 +274,18 @@ export class Outbox implements Reporter {
     void this.pump(channel, ts, state);
   }
 
+  /**
+   * Updates a long-lived message (an alert group's) in its turn, and resolves once Slack took it; unlike
+   * {@link finalUpdate}, the message may be updated again later. Throws if Slack never took it.
+   */
+  async update(channel: string, ts: string, body: MessageBody): Promise<void> {
+    await this.track(
+      this.call('chat.update', this.updatePace(channel, ts), () =>
+        this.client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }),
+      ),
+    );
+  }
+
   /** Sends the final state of a message, in its turn after any update in flight; throws if Slack never took it. */
   async finalUpdate(channel: string, ts: string, body: MessageBody): Promise<void> {
     const key = `${channel}/${ts}`;
@@ -306,7 +318,7 @@ export class Outbox implements Reporter {
 
   /** Posts the run's live message. */
   async runStarted(run: RunRef, items: Parameters<Reporter['runStarted']>[1]): Promise<string> {
-    return this.postMessage(run.channelId, renderRunProgress(run, items), undefined, true);
+    return this.postMessage(run.channelId, renderRunProgress(run, items), run.threadTs, true);
   }
 
   /** Coalesced live update. */
@@ -318,9 +330,11 @@ export class Outbox implements Reporter {
   /** Final report, then its detail in the thread. */
   async runFinished(run: RunRef, report: Parameters<Reporter['runFinished']>[1]): Promise<void> {
     const body = renderRunReport(run, report);
-    const ts = await this.finalOrPost(run, body);
+    // A run that reports in a thread (an alert's diagnosis) keeps its detail in that thread: Slack nests no deeper.
+    const thread = run.threadTs ?? (await this.finalOrPost(run, body));
+    if (run.threadTs) await this.finalOrPost(run, body);
     const details = renderReportDetails(report);
-    if (details) await this.postMessage(run.channelId, details.body, ts);
+    if (details) await this.postMessage(run.channelId, details.body, thread);
     const files = [...(report.files ?? [])];
     if (details?.truncated) {
       // The thread message was cut to Slack's limits; the whole detail goes up as a file.
@@ -331,7 +345,7 @@ export class Outbox implements Reporter {
         encoding: 'utf8',
       });
     }
-    for (const f of files) await this.uploadFile(run.channelId, ts, f);
+    for (const f of files) await this.uploadFile(run.channelId, thread, f);
   }
 
   /** Uploads a file into a thread (files.uploadV2: getUploadURLExternal, upload, completeUploadExternal). */
@@ -435,7 +449,7 @@ export class Outbox implements Reporter {
       await this.finalUpdate(run.channelId, run.messageTs, body);
       return run.messageTs;
     }
-    return this.postMessage(run.channelId, body);
+    return this.postMessage(run.channelId, body, run.threadTs);
   }
 
   /**

@@ -83,6 +83,9 @@ const envSchema = z.object({
   /** How often, and after how long, final messages never confirmed by Slack are re-delivered. */
   REPORT_REDELIVERY_MS: intFrom(15_000, 100, 600_000),
   REPORT_REDELIVERY_GRACE_MS: intFrom(30_000, 0, 3_600_000),
+  /** How often, and after how long, alert group messages left behind (an instance died, Slack was down) are delivered. */
+  ALERT_SWEEP_MS: intFrom(10_000, 100, 600_000),
+  ALERT_SWEEP_GRACE_MS: intFrom(20_000, 0, 3_600_000),
   /** How often each instance sweeps for expired approval requests. */
   APPROVAL_SWEEP_MS: intFrom(15_000, 100, 600_000),
   JOB_RETENTION_COMPLETED: intFrom(1000, 0, 1_000_000),

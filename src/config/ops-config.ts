@@ -3,6 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, messageOf } from '../errors.js';
+import { alertsConfigSchema } from './alerts-config.js';
 import { interpolate } from './interpolate.js';
 import { thresholdsSchema } from './thresholds.js';
 
@@ -314,9 +315,20 @@ const opsConfigSchema = z
       })
       .strict()
       .default({ checkTimeoutMs: 10_000 }),
+    /** Alertmanager's webhook: where alert groups go, and the runbooks they suggest or run. */
+    alerts: alertsConfigSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    for (const [value, key] of Object.entries(cfg.alerts?.serviceAliases ?? {})) {
+      if (!(key in cfg.services)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', 'serviceAliases', value],
+          message: `expected one of the services: ${Object.keys(cfg.services).join(', ')}`,
+        });
+      }
+    }
     const commands = new Map<string, string>();
     for (const [key, svc] of Object.entries(cfg.services)) {
       const other = commands.get(svc.command);

@@ -200,6 +200,7 @@ function recordRun(
   });
 }
 
-function toRecord(value: unknown): Record<string, unknown> {
+/** Params as the store keeps them: an object (anything else is stored as no params). */
+export function toRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
 }

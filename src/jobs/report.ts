@@ -47,6 +47,8 @@ export interface RunRef {
   requestedBy: string;
   channelId: string;
   messageTs?: string;
+  /** The message whose thread the run reports in (an alert's diagnosis). */
+  threadTs?: string;
 }
 
 /** An approval request as people see it. */

@@ -13,5 +13,6 @@ export function runRefOf(run: Run, config: OpsConfig): RunRef {
     requestedBy: run.requested_by,
     channelId: run.channel_id,
     messageTs: run.message_ts ?? undefined,
+    threadTs: run.thread_ts ?? undefined,
   };
 }

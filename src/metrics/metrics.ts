@@ -54,6 +54,10 @@ export interface Metrics {
   approvalDecided(decision: ApprovalDecision): void;
   /** Counts one Slack Web API call; `error` is Slack's error code (or `http_503`, `network`) when it failed. */
   slackCall(method: string, outcome: SlackCallOutcome, error?: string): void;
+  /** Counts one alert group notification from Alertmanager, by its status, what it changed and its alert name. */
+  alertReceived(status: string, outcome: 'new' | 'changed' | 'repeat' | 'unrouted', alertname: string): void;
+  /** Counts one diagnosis run started by itself for a firing alert group. */
+  alertDiagnosed(): void;
   /** Sets where queue depth is read on each scrape; a failing or slow source leaves the gauge empty. */
   setQueueDepthSource(source: () => Promise<QueueDepth>): void;
   /** Sets where the outbox backlog is read on each scrape (0 until set: no outbox, nothing backlogged). */
@@ -123,6 +127,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: `${prefix}approval_decisions_total`,
     help: 'Approval requests decided, by decision (approved, rejected, expired, superseded, cancelled).',
     labelNames: ['decision'] as const,
+    registers,
+  });
+  const alertsReceived = new Counter({
+    name: `${prefix}alert_notifications_total`,
+    help: 'Alertmanager notifications received, by status, outcome (new group, changed, repeat, unrouted) and alert name.',
+    labelNames: ['status', 'outcome', 'alertname'] as const,
+    registers,
+  });
+  const alertDiagnoses = new Counter({
+    name: `${prefix}alert_diagnoses_total`,
+    help: 'Diagnosis runs started by themselves for firing alert groups.',
     registers,
   });
   const slackCalls = new Counter({
@@ -215,6 +230,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     approvalDecided(decision) {
       approvals.inc({ decision });
+    },
+    alertReceived(status, outcome, alertname) {
+      alertsReceived.inc({
+        status: status === 'resolved' ? 'resolved' : 'firing',
+        outcome,
+        alertname: label(alertname),
+      });
+    },
+    alertDiagnosed() {
+      alertDiagnoses.inc();
     },
     slackCall(method, outcome, error) {
       const m = label(method);

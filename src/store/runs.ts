@@ -30,6 +30,7 @@ const runRow = z.object({
   channel_id: z.string(),
   request_id: z.string().nullable(),
   message_ts: z.string().nullable(),
+  thread_ts: z.string().nullable(),
   plan: z.unknown().nullable(),
   plan_hash: z.string().nullable(),
   report: z.unknown().nullable(),
@@ -76,11 +77,14 @@ export interface NewRun {
   delivery?: 'live' | 'final' | 'quiet';
   schedule?: { name: string; scheduledFor: Date; late: boolean };
   rerunOf?: string;
+  /** The message whose thread the run reports in (an alert's diagnosis); a new message in the channel otherwise. */
+  threadTs?: string;
 }
 
 /** The columns a new run sets, in the order of {@link runValues}. */
 export const runColumns =
-  'id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id, dry_run, delivery, schedule_name, scheduled_for, late, rerun_of';
+  'id, service, environment, runbook, params, risk, status, requested_by, channel_id, request_id, dry_run, delivery, schedule_name, scheduled_for, late, rerun_of, thread_ts';
+const runColumnCount = runColumns.split(', ').length;
 
 /** A new run as a row: column name → value (params as an object). */
 export function runRecord(run: NewRun): Record<string, unknown> {
@@ -101,10 +105,11 @@ export function runRecord(run: NewRun): Record<string, unknown> {
     scheduled_for: run.schedule?.scheduledFor ?? null,
     late: run.schedule?.late ?? false,
     rerun_of: run.rerunOf ?? null,
+    thread_ts: run.threadTs ?? null,
   };
 }
 
-/** The values of a new run, in the order of {@link runColumns} (16 of them). */
+/** The values of a new run, in the order of {@link runColumns}. */
 export function runValues(run: NewRun): unknown[] {
   const row = runRecord(run);
   return runColumns.split(', ').map((c) => (c === 'params' ? JSON.stringify(row[c]) : row[c]));
@@ -127,7 +132,7 @@ export class RunStore {
   /** Inserts a run. */
   async create(run: NewRun): Promise<Run> {
     const res = await this.q.query(
-      `INSERT INTO runs (${runColumns}) VALUES (${placeholders(1, 16)}) RETURNING *`,
+      `INSERT INTO runs (${runColumns}) VALUES (${placeholders(1, runColumnCount)}) RETURNING *`,
       runValues(run),
     );
     return toRun(res.rows[0]);
@@ -150,6 +155,15 @@ export class RunStore {
       if (err instanceof Error && 'code' in err && err.code === '23505') return undefined;
       throw err;
     }
+  }
+
+  /** Inserts a run unless one with its id exists (a deterministic id made twice); undefined when it existed. */
+  async createOnce(run: NewRun): Promise<Run | undefined> {
+    const res = await this.q.query(
+      `INSERT INTO runs (${runColumns}) VALUES (${placeholders(1, runColumnCount)}) ON CONFLICT (id) DO NOTHING RETURNING *`,
+      runValues(run),
+    );
+    return res.rows[0] === undefined ? undefined : toRun(res.rows[0]);
   }
 
   /** Records that the run's final message reached Slack. */

@@ -1,3 +1,4 @@
+import { AlertGroupStore } from '../alerts/alert-group-store.js';
 import { ApprovalStore } from './approvals.js';
 import { AuditLog } from './audit.js';
 import type { StoreDb } from './db.js';
@@ -12,6 +13,8 @@ export interface Store {
   steps: StepStore;
   audit: AuditLog;
   approvals: ApprovalStore;
+  /** Alertmanager's alert groups and their Slack messages. */
+  alertGroups: AlertGroupStore;
   /** Records a requested run with its audit entry, batched with concurrent requests; false if its request had one. */
   recordRun: (item: RequestedRun) => Promise<boolean>;
 }
@@ -24,6 +27,7 @@ export function createStore(db: StoreDb): Store {
     steps: new StepStore(db.pool),
     audit: new AuditLog(db.pool),
     approvals: new ApprovalStore(db),
+    alertGroups: new AlertGroupStore(db),
     recordRun: runRecorder(db.pool),
   };
 }

@@ -8,6 +8,7 @@ export const actionIds = {
   rerun: 'run_rerun',
   rollback: 'run_rollback',
   scaleUp: 'run_scale_up',
+  alertRunbook: 'alert_runbook',
 } as const;
 
 /** The callback_id of the modal that asks for a rejection reason. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the tests and the restore runbooks need is installed and running on this machine:
 # PostgreSQL (127.0.0.1:5432, user postgres without a password from localhost), Redis (127.0.0.1:6379),
-# the PostgreSQL client tools (pg_dump, pg_restore, psql), promtool and Alertmanager. Installs missing pieces with apt (needs root).
+# the PostgreSQL client tools (pg_dump, pg_restore, psql), Prometheus with promtool, and Alertmanager. Installs missing pieces with apt (needs root).
 # Safe to run again: it only acts on what is missing.
 set -euo pipefail
 
@@ -12,8 +12,9 @@ missing=()
 command -v psql >/dev/null 2>&1 && command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
-# promtool (Debian's prometheus package) unit-tests deploy/prometheus/alert-rules.yml.
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# Debian's prometheus package: promtool unit-tests the rule files in deploy/prometheus/, and the prometheus server
+# runs the shipped service rules in test/e2e/alerts-prometheus.test.ts.
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 # A real Alertmanager sends the alert tests their webhooks.
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 installed_pg=0
@@ -23,6 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   [[ " ${missing[*]} " == *" postgresql "* ]] && installed_pg=1
 fi
+for tool in prometheus promtool prometheus-alertmanager amtool; do
+  command -v "$tool" >/dev/null 2>&1 || { log "$tool is missing after installing packages"; exit 1; }
+done
 
 # PostgreSQL
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

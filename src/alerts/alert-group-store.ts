@@ -23,6 +23,7 @@ const groupRow = z.object({
   status: z.enum(['firing', 'resolved']),
   alerts: z.array(knownAlert),
   common_labels: labels,
+  group_labels: labels,
   external_url: z.string(),
   suggestions: z.array(z.string()),
   version: z.number(),
@@ -71,8 +72,8 @@ export class AlertGroupStore {
     const id = alertGroupId(payload.groupKey);
     return this.db.tx(async (client) => {
       await client.query(
-        `INSERT INTO alert_groups (id, group_key, service, environment, channel_id, status, alerts, common_labels, external_url, version, firing_generation)
-         VALUES ($1, $2, $3, $4, $5, 'resolved', '[]', $6, $7, 0, 0)
+        `INSERT INTO alert_groups (id, group_key, service, environment, channel_id, status, alerts, common_labels, group_labels, external_url, version, firing_generation)
+         VALUES ($1, $2, $3, $4, $5, 'resolved', '[]', $6, $8, $7, 0, 0)
          ON CONFLICT (id) DO NOTHING`,
         [
           id,
@@ -82,6 +83,7 @@ export class AlertGroupStore {
           place.channelId,
           JSON.stringify(payload.commonLabels),
           payload.externalURL,
+          JSON.stringify(payload.groupLabels),
         ],
       );
       const res = await client.query('SELECT * FROM alert_groups WHERE id = $1 FOR UPDATE', [id]);
@@ -171,6 +173,28 @@ export class AlertGroupStore {
       [graceSeconds, postClaimSeconds, limit],
     );
     return res.rows.map((r) => groupRow.parse(r));
+  }
+
+  /** Records a silence made from Slack; the message shows it (a new version). */
+  async setSilence(id: string, silence: { id: string; by: string; until: Date }): Promise<AlertGroup | undefined> {
+    const res = await this.db.pool.query(
+      `UPDATE alert_groups SET silence_id = $2, silenced_by = $3, silenced_until = $4, version = version + 1,
+         updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, silence.id, silence.by, silence.until],
+    );
+    return res.rows[0] === undefined ? undefined : groupRow.parse(res.rows[0]);
+  }
+
+  /** Forgets the group's silence (expired from Slack); the message stops showing it. */
+  async clearSilence(id: string, silenceId: string): Promise<AlertGroup | undefined> {
+    const res = await this.db.pool.query(
+      `UPDATE alert_groups SET silence_id = NULL, silenced_by = NULL, silenced_until = NULL, version = version + 1,
+         updated_at = now()
+       WHERE id = $1 AND silence_id = $2 RETURNING *`,
+      [id, silenceId],
+    );
+    return res.rows[0] === undefined ? undefined : groupRow.parse(res.rows[0]);
   }
 
   /** Groups firing now, newest first. */

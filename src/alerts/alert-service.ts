@@ -9,6 +9,27 @@ import { startDiagnosis } from './diagnose.js';
 import { type AlertDeps, deliverAlertGroup, storeAlertGroup } from './receive-alerts.js';
 import { alertWebhookRoute } from './webhook-route.js';
 
+/** What receiving and delivering alerts needs, from what every instance has. */
+export function alertDepsOf(deps: {
+  config: OpsConfig;
+  store: Store;
+  queue: RunQueue;
+  outbox: AlertDeps['outbox'];
+  log: Logger;
+  metrics?: Pick<Metrics, 'alertReceived' | 'alertDiagnosed'>;
+}): AlertDeps {
+  return {
+    config: deps.config,
+    groups: deps.store.alertGroups,
+    outbox: deps.outbox,
+    log: deps.log,
+    metrics: deps.metrics,
+    diagnose: async (group, texts) => {
+      await startDiagnosis(deps, group, texts);
+    },
+  };
+}
+
 /** The alerts feature of one instance: Alertmanager's webhook route, and the sweeper that catches up on Slack. */
 export interface AlertService {
   route: ExtraRoute;
@@ -33,16 +54,7 @@ export function startAlertService(
 ): AlertService | undefined {
   const alerts = deps.config.alerts;
   if (!alerts) return undefined;
-  const alertDeps: AlertDeps = {
-    config: deps.config,
-    groups: deps.store.alertGroups,
-    outbox: deps.outbox,
-    log: deps.log,
-    metrics: deps.metrics,
-    diagnose: async (group, texts) => {
-      await startDiagnosis(deps, group, texts);
-    },
-  };
+  const alertDeps = alertDepsOf(deps);
   const deliver = (groupId: string) =>
     deliverAlertGroup(alertDeps, groupId).catch((err: unknown) =>
       deps.log.warn(

@@ -73,7 +73,10 @@ export async function deliverAlertGroup(deps: AlertDeps, groupId: string): Promi
     if (!claimed) return;
     let ts: string;
     try {
-      ts = await deps.outbox.postMessage(claimed.channel_id, renderAlertGroup(claimed, serviceName(claimed)));
+      ts = await deps.outbox.postMessage(
+        claimed.channel_id,
+        renderAlertGroup(claimed, serviceName(claimed), { silenceable: Boolean(deps.config.alerts?.alertmanagerUrl) }),
+      );
     } catch (err) {
       await deps.groups.releasePost(groupId);
       throw err;
@@ -98,7 +101,11 @@ async function updateUntilCurrent(
 ): Promise<AlertGroup> {
   let g = start;
   for (let round = 0; round < convergeRounds && g.message_ts; round++) {
-    await deps.outbox.update(g.channel_id, g.message_ts, renderAlertGroup(g, serviceName(g)));
+    await deps.outbox.update(
+      g.channel_id,
+      g.message_ts,
+      renderAlertGroup(g, serviceName(g), { silenceable: Boolean(deps.config.alerts?.alertmanagerUrl) }),
+    );
     await deps.groups.markShown(g.id, g.version);
     const now = await deps.groups.get(g.id);
     if (!now || now.version === g.version) return now ?? g;

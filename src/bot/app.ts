@@ -2,12 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import type { OpsConfig } from '../config/ops-config.js';
+import type { SilenceDeps } from '../handlers/alert-silence-click.js';
 import { cancelClick } from '../handlers/cancel-run.js';
 import { approveClick } from '../handlers/decide-approval.js';
 import type { CommandDeps } from '../handlers/handle-command.js';
 import { resolveInterruptedClick } from '../handlers/resolve-interrupted.js';
 import { slackLibraryLogger } from '../slack-logger.js';
-import { alertRunbookListener } from './listeners/actions/alert-runbook.js';
+import { alertRunbookListener, alertSilenceListener } from './listeners/actions/alert-runbook.js';
 import { type ButtonDeps, buttonListener } from './listeners/actions/button-listener.js';
 import { rejectListener } from './listeners/actions/reject.js';
 import { recoveryListener, rerunListener } from './listeners/actions/rerun.js';
@@ -49,7 +50,7 @@ export interface SlackBot {
 export async function startSlackBot(
   settings: SlackSettings,
   config: OpsConfig,
-  deps: CommandDeps & ButtonDeps,
+  deps: CommandDeps & ButtonDeps & SilenceDeps,
   routes: ExtraRoute[] = [],
 ): Promise<SlackBot> {
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
@@ -96,6 +97,8 @@ export async function startSlackBot(
   app.action(actionIds.rollback, recoveryListener(deps, 'rollback'));
   app.action(actionIds.scaleUp, recoveryListener(deps, 'scale-up'));
   app.action(new RegExp(`^${actionIds.alertRunbook}_\\d$`), alertRunbookListener(deps));
+  app.action(new RegExp(`^${actionIds.alertSilence}_\\d+h$`), alertSilenceListener(deps, 'silence'));
+  app.action(actionIds.alertUnsilence, alertSilenceListener(deps, 'unsilence'));
   app.view(rejectModalCallbackId, rejectReasonListener(deps));
   app.view({ callback_id: rejectModalCallbackId, type: 'view_closed' }, rejectClosedListener(deps));
 

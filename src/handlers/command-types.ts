@@ -6,6 +6,7 @@ import type { Risk, RunTarget } from '../jobs/runbook.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
+import type { AlertListing } from './alerts-command.js';
 import type { RunDetail, RunSummary, ScheduleSummary } from './history.js';
 import type { GroupDirectory } from './policy.js';
 
@@ -33,6 +34,7 @@ export type CommandReply =
   | { kind: 'runs'; serviceName: string; runs: RunSummary[] }
   | { kind: 'run'; serviceName: string; run: RunDetail }
   | { kind: 'schedules'; serviceName: string; schedules: ScheduleSummary[] }
+  | { kind: 'alerts'; serviceName: string; groups: AlertListing[]; more: number }
   | {
       kind: 'accepted';
       runId: string;

@@ -4,6 +4,7 @@ import { UserError, type UserErrorCode } from '../errors.js';
 import { runbooks } from '../jobs/registry.js';
 import type { Runbook, RunTarget } from '../jobs/runbook.js';
 import type { AuditEvent } from '../store/audit.js';
+import { alertsCommand } from './alerts-command.js';
 import { parseRunbookArguments } from './argument-errors.js';
 import type { CommandDeps, CommandInput, CommandReply } from './command-types.js';
 import { historyCommand, historyCommands } from './history.js';
@@ -36,9 +37,19 @@ const historyHelp = [
     minRole: 'viewer' as const,
     examples: ['schedules'],
   },
+  {
+    usage: 'alerts',
+    summary: 'What fires now (Alertmanager), grouped, with runbook buttons',
+    risk: 'read' as const,
+    minRole: 'viewer' as const,
+    examples: ['alerts'],
+  },
 ];
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
+
+/** The commands answered right away, without a run: the history commands and `alerts`. */
+export const answeredCommands: readonly string[] = [...historyCommands, 'alerts'];
 
 /** The role a run with these arguments would need, when they are valid; undefined when they are not. */
 function roleForValidArgs(
@@ -125,6 +136,24 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
     };
   }
 
+  if ((words[0] ?? '').toLowerCase() === 'alerts') {
+    if (!role) return refuse('forbidden', `You have no role for ${svc.service.displayName}.`, auditSvc);
+    const reply = await alertsCommand(deps, {
+      serviceKey: svc.key,
+      serviceName: svc.service.displayName,
+      args: words.slice(1),
+      flags,
+    });
+    await store.audit.append({
+      ...base,
+      ...auditSvc,
+      action: 'alerts',
+      decision: reply.kind === 'refused' ? 'deny' : 'allow',
+      reason: reply.kind === 'refused' ? reply.code : undefined,
+    });
+    return reply;
+  }
+
   if (historyCommands.has((words[0] ?? '').toLowerCase())) {
     if (!role) return refuse('forbidden', `You have no role for ${svc.service.displayName}.`, auditSvc);
     const reply = await historyCommand(deps, {
@@ -146,7 +175,7 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
 
   const match = matchCommand(words, runbooks.keys());
   if (!match) {
-    const near = nearestCommand(words, [...runbooks.keys(), ...historyCommands, 'help']);
+    const near = nearestCommand(words, [...runbooks.keys(), ...answeredCommands, 'help']);
     return refuse('unknown_command', `"${words.join(' ').slice(0, 60)}" is not a command.`, {
       ...auditSvc,
       suggestion: near ? `${svc.service.command} ${near}` : undefined,

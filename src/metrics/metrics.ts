@@ -58,6 +58,8 @@ export interface Metrics {
   alertReceived(status: string, outcome: 'new' | 'changed' | 'repeat' | 'unrouted', alertname: string): void;
   /** Counts one diagnosis run started by itself for a firing alert group. */
   alertDiagnosed(): void;
+  /** Counts one silence made from Slack. */
+  alertSilenced(): void;
   /** Sets where queue depth is read on each scrape; a failing or slow source leaves the gauge empty. */
   setQueueDepthSource(source: () => Promise<QueueDepth>): void;
   /** Sets where the outbox backlog is read on each scrape (0 until set: no outbox, nothing backlogged). */
@@ -138,6 +140,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const alertDiagnoses = new Counter({
     name: `${prefix}alert_diagnoses_total`,
     help: 'Diagnosis runs started by themselves for firing alert groups.',
+    registers,
+  });
+  const alertSilences = new Counter({
+    name: `${prefix}alert_silences_total`,
+    help: 'Alertmanager silences made from Slack.',
     registers,
   });
   const slackCalls = new Counter({
@@ -240,6 +247,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     alertDiagnosed() {
       alertDiagnoses.inc();
+    },
+    alertSilenced() {
+      alertSilences.inc();
     },
     slackCall(method, outcome, error) {
       const m = label(method);

@@ -104,7 +104,7 @@ describe('deploy/kubernetes manifests', () => {
     expect(svc.spec.ports.map((p) => p.targetPort)).toEqual(['http']);
   });
 
-  it('the NetworkPolicy lets in only the HTTP port and lets out only DNS, HTTPS, the API server, PostgreSQL, Redis and Prometheus', () => {
+  it('the NetworkPolicy lets in only the HTTP port and lets out only DNS, HTTPS, the API server, PostgreSQL, Redis, Prometheus and Alertmanager', () => {
     const port = z.object({ port: z.union([z.string(), z.number()]), protocol: z.string() });
     const np = z
       .object({
@@ -120,7 +120,9 @@ describe('deploy/kubernetes manifests', () => {
     expect(np.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
     expect(np.spec.ingress.flatMap((r) => r.ports)).toEqual([{ port: 'http', protocol: 'TCP' }]);
     const egress = np.spec.egress.flatMap((r) => r.ports.map((p) => `${p.port}/${p.protocol}`)).sort();
-    expect(egress).toEqual(['443/TCP', '5432/TCP', '53/TCP', '53/UDP', '6379/TCP', '6443/TCP', '9090/TCP'].sort());
+    expect(egress).toEqual(
+      ['443/TCP', '5432/TCP', '53/TCP', '53/UDP', '6379/TCP', '6443/TCP', '9090/TCP', '9093/TCP'].sort(),
+    );
   });
 
   it('holds no secret values: no Secret object, and the ConfigMap is config/ops.yml verbatim', () => {

@@ -4,7 +4,7 @@ import { alertsConfigSchema } from '../../src/config/alerts-config.js';
 import { type Bot, channels, createWorld, people, startBot, type World } from '../helpers/world.js';
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
 import type { SlackCall } from '../support/fake-slack.js';
-import { waitUntil } from '../support/services.js';
+import { closedPort, waitUntil } from '../support/services.js';
 
 const token = 'alertmanager-test-token-0123';
 /** Prometheus sends each alert's activeAt as startsAt, the same to every Alertmanager it notifies. */
@@ -42,22 +42,27 @@ describe('Alertmanager → Slack: one message per group, diagnosis in its thread
   let managers: TestAlertmanager[];
 
   beforeAll(async () => {
+    // The first Alertmanager's API is where the bot makes silences and reads what fires.
+    const apiPort = await closedPort();
     world = await createWorld((cfg) => {
       cfg.alerts = alertsConfigSchema.parse({
         webhook: { bearerToken: token },
+        alertmanagerUrl: `http://127.0.0.1:${apiPort}`,
         routes: [{ match: { service: 'thermaliq' }, channel: channels.ops }],
         runbooks: [
           { alert: 'BackupFailed', suggest: ['backup verify', 'backup now'], diagnose: ['backups --limit 3'] },
+          { alert: 'PodCrashLooping', suggest: ['pods', 'restart'] },
         ],
       });
     });
     // Two bot instances on one store and queue, each fed by its own Alertmanager: an HA pair both sending.
     bots = [await startBot(world), await startBot(world)];
     managers = await Promise.all(
-      bots.map((b) =>
+      bots.map((b, i) =>
         startAlertmanager({
           webhookUrl: `http://127.0.0.1:${b.instance.port}/alerts/alertmanager`,
           bearerToken: token,
+          port: i === 0 ? apiPort : undefined,
         }),
       ),
     );
@@ -236,5 +241,106 @@ describe('Alertmanager → Slack: one message per group, diagnosis in its thread
     }
     expect(await bot.query('SELECT id, version FROM alert_groups ORDER BY id')).toEqual(before);
     expect(alertPosts(world, 'Forged')).toEqual([]);
+  });
+
+  it('silences a group from Slack for operators only (Alertmanager lists the silence), shows it, and unsilences it', async () => {
+    const [bot] = bots;
+    const [manager] = managers;
+    if (!bot || !manager) throw new Error('no bot');
+    const crash = {
+      labels: {
+        alertname: 'PodCrashLooping',
+        severity: 'warning',
+        service: 'thermaliq',
+        environment: 'production',
+        pod: 'thermaliq-7d9f',
+      },
+      annotations: { summary: 'Pod is crash looping' },
+      startsAt: activeAt,
+    };
+    await manager.postAlerts([crash]);
+    const group = await waitUntil(
+      async () =>
+        (
+          await bot.query<{ id: string; message_ts: string | null }>(
+            'SELECT id, message_ts FROM alert_groups WHERE alerts @> \'[{"labels": {"alertname": "PodCrashLooping"}}]\'',
+          )
+        ).find((g) => g.message_ts !== null) ?? false,
+      { timeoutMs: 15_000, description: 'the crash-looping group to be posted' },
+    );
+    const ts = group.message_ts ?? '';
+    const silences = async () =>
+      z
+        .array(
+          z.object({
+            id: z.string(),
+            status: z.object({ state: z.string() }),
+            createdBy: z.string(),
+            matchers: z.array(z.object({ name: z.string(), value: z.string() })),
+          }),
+        )
+        .parse(await (await fetch(`${manager.url}/api/v2/silences`)).json());
+    const shown = () => JSON.stringify(world.slack.messages().get(`${channels.ops}/${ts}`)?.blocks ?? []);
+    expect(shown()).toContain('alert_silence_4h');
+
+    await bot.click('alert_silence_4h', `${group.id}|4`, { user: people.viewer, messageTs: ts });
+    await waitUntil(
+      () => bot.ephemeralsFor(people.viewer).some((t) => t.includes('Silencing alerts needs the operator role')),
+      {
+        description: 'the viewer to be refused',
+      },
+    );
+    expect(await silences()).toEqual([]);
+
+    await bot.click('alert_silence_4h', `${group.id}|4`, { user: people.operator, messageTs: ts });
+    const [silence] = await waitUntil(
+      async () => {
+        const all = await silences();
+        return all.length > 0 && all;
+      },
+      { description: 'Alertmanager to list the silence' },
+    );
+    expect(silence?.status.state).toBe('active');
+    expect(silence?.createdBy).toBe(`slack:${people.operator}`);
+    expect(silence?.matchers.map((m) => `${m.name}=${m.value}`).sort()).toEqual([
+      'alertname=PodCrashLooping',
+      'environment=production',
+      'service=thermaliq',
+    ]);
+    await waitUntil(
+      () => shown().includes(`silenced by <@${people.operator}>`) && shown().includes('alert_unsilence'),
+      {
+        description: 'the message to show who silenced it',
+      },
+    );
+    const audited = await bot.query<{ actor: string; decision: string }>(
+      "SELECT actor, decision FROM audit_events WHERE action = 'alert_silence' ORDER BY at",
+    );
+    expect(audited).toEqual([
+      { actor: people.viewer, decision: 'deny' },
+      { actor: people.operator, decision: 'allow' },
+    ]);
+
+    // `alerts` lists what fires now: the silenced group is not among it.
+    expect((await bot.command('alerts', { user: people.viewer })).text).toContain('Nothing fires for GL-009 THERMALIQ');
+
+    await bot.click('alert_unsilence', group.id, { user: people.operator, messageTs: ts });
+    await waitUntil(async () => (await silences())[0]?.status.state === 'expired', {
+      description: 'the silence to be expired',
+    });
+    await waitUntil(() => !shown().includes('silenced by') && shown().includes('alert_silence_1h'), {
+      description: 'the message to drop the silence',
+    });
+
+    // Unsilenced, it fires again: `alerts` lists it with its buttons.
+    const listing = await waitUntil(
+      async () => {
+        const reply = await bot.command('alerts', { user: people.operator });
+        return reply.text.includes('1 alert firing for GL-009 THERMALIQ') && reply.text;
+      },
+      { timeoutMs: 10_000, description: 'alerts to list the unsilenced group' },
+    );
+    expect(listing).toContain('Pod is crash looping');
+    expect(listing).toContain(`"value":"${group.id}|0"`);
   });
 });

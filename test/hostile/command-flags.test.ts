@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadOpsConfig } from '../../src/config/ops-config.js';
 import { resolveTarget } from '../../src/config/targets.js';
-import { historyCommands } from '../../src/handlers/history.js';
+import { answeredCommands } from '../../src/handlers/handle-command.js';
 import { matchCommand, tokenize } from '../../src/handlers/parse-command.js';
 import { runbooks } from '../../src/jobs/registry.js';
 import type { Runbook } from '../../src/jobs/runbook.js';
@@ -80,10 +80,10 @@ function acceptedFlags(runbook: Runbook<unknown>): string[] {
 }
 
 describe('the README command table against the runbooks', () => {
-  it('has one row per runbook and history command, and no other', () => {
+  it('has one row per runbook and answered command (history, alerts), and no other', () => {
     const commands = table.rows.map((r) => r.command);
     expect(new Set(commands).size).toBe(commands.length);
-    expect([...commands].sort()).toEqual([...runbooks.keys(), ...historyCommands, 'help'].sort());
+    expect([...commands].sort()).toEqual([...runbooks.keys(), ...answeredCommands, 'help'].sort());
   });
 
   it('probes flags for real: every runbook refuses a flag it does not know', () => {

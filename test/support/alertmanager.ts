@@ -34,9 +34,11 @@ export async function startAlertmanager(opts: {
   bearerToken: string;
   groupWait?: string;
   groupInterval?: string;
+  /** Where its API listens (a port picked beforehand, so the bot's config can name it); any free one otherwise. */
+  port?: number;
 }): Promise<TestAlertmanager> {
   const dir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
-  const port = await closedPort();
+  const port = opts.port ?? (await closedPort());
   const config = {
     route: {
       receiver: 'chatops',

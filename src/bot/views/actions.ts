@@ -9,6 +9,8 @@ export const actionIds = {
   rollback: 'run_rollback',
   scaleUp: 'run_scale_up',
   alertRunbook: 'alert_runbook',
+  alertSilence: 'alert_silence',
+  alertUnsilence: 'alert_unsilence',
 } as const;
 
 /** The callback_id of the modal that asks for a rejection reason. */

@@ -1,8 +1,12 @@
 import type { AlertGroup } from '../../alerts/alert-group-store.js';
 import { countOf } from '../../format/words.js';
+import type { AlertListing } from '../../handlers/alerts-command.js';
 import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
 import { escapeMrkdwn, fitMessage, limits, truncate } from './limits.js';
+
+/** The silences the buttons offer, in hours. */
+export const silenceButtonHours = [1, 4, 24] as const;
 
 /** Alerts listed one by one in the message; the rest are counted. */
 const listedAlerts = 10;
@@ -30,7 +34,11 @@ export function alertRunbookValue(groupId: string, index: number): string {
  * One alert group's message: what fires (or resolved), where, since when, each alert with what tells it apart, and
  * the runbooks it suggests as buttons. Rendered from the stored group only, so every instance renders the same.
  */
-export function renderAlertGroup(g: AlertGroup, serviceName: string | undefined): MessageBody {
+export function renderAlertGroup(
+  g: AlertGroup,
+  serviceName: string | undefined,
+  opts: { silenceable: boolean } = { silenceable: false },
+): MessageBody {
   const firing = g.alerts.filter((a) => a.status === 'firing');
   const resolved = g.alerts.filter((a) => a.status === 'resolved');
   const names = [...new Set(g.alerts.map((a) => a.labels.alertname ?? 'alert'))];
@@ -107,6 +115,27 @@ export function renderAlertGroup(g: AlertGroup, serviceName: string | undefined)
       })),
     });
   }
+  if (opts.silenceable && g.status === 'firing') {
+    blocks.push({
+      type: 'actions',
+      block_id: `alert_silence_${g.id}`,
+      elements: g.silence_id
+        ? [
+            {
+              type: 'button',
+              action_id: actionIds.alertUnsilence,
+              text: { type: 'plain_text', text: '🔔 Unsilence' },
+              value: g.id,
+            },
+          ]
+        : silenceButtonHours.map((h) => ({
+            type: 'button' as const,
+            action_id: `${actionIds.alertSilence}_${h}h`,
+            text: { type: 'plain_text' as const, text: `🔕 Silence ${h} h` },
+            value: `${g.id}|${h}`,
+          })),
+    });
+  }
   const text = truncate(`${title}${summary ? `: ${summary}` : ''}`, limits.fallbackText);
   return {
     text,
@@ -115,4 +144,55 @@ export function renderAlertGroup(g: AlertGroup, serviceName: string | undefined)
       elements: [{ type: 'mrkdwn', text: `${countOf(cut, 'more alert')} not shown` }],
     })),
   };
+}
+
+/** `alerts`: what fires now, group by group, with the buttons of the groups the bot knows. */
+export function renderAlertListing(serviceName: string, groups: readonly AlertListing[], more: number): MessageBody {
+  if (groups.length === 0) {
+    const text = `✅ Nothing fires for ${serviceName} now (Alertmanager: active, not silenced, not inhibited).`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }] };
+  }
+  const count = groups.reduce((n, g) => n + g.alerts.length, 0);
+  const title = truncate(
+    `🔴 ${countOf(count, 'alert')} firing for ${serviceName} in ${countOf(groups.length + more, 'group')}`,
+    limits.headerText,
+  );
+  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: title } }];
+  for (const g of groups) {
+    const names = [...new Set(g.alerts.map((a) => a.alertname))].join(', ');
+    const where = Object.entries(g.labels)
+      .filter(([k]) => k !== 'alertname')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const lines = g.alerts
+      .slice(0, 5)
+      .map((a) => `• ${escapeMrkdwn(a.summary ?? a.alertname)} — since ${slackDate(a.startsAt)}`);
+    if (g.alerts.length > 5) lines.push(`• and ${countOf(g.alerts.length - 5, 'more alert')}`);
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          [`*${escapeMrkdwn(names)}*${where ? ` · ${escapeMrkdwn(where)}` : ''}`, ...lines].join('\n'),
+          limits.sectionText,
+        ),
+      },
+    });
+    if (g.known && g.known.suggestions.length > 0) {
+      const id = g.known.id;
+      blocks.push({
+        type: 'actions',
+        block_id: `alert_runbooks_${id}`,
+        elements: g.known.suggestions.map((text, i) => ({
+          type: 'button' as const,
+          action_id: `${actionIds.alertRunbook}_${i}`,
+          text: { type: 'plain_text' as const, text: truncate(`▶ ${text}`, limits.buttonText) },
+          value: alertRunbookValue(id, i),
+        })),
+      });
+    }
+  }
+  if (more > 0)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `and ${countOf(more, 'more group')}` }] });
+  return { text: title, blocks: blocks.slice(0, limits.blocksPerMessage) };
 }

@@ -1,5 +1,6 @@
 import { countOf } from '../../format/words.js';
 import type { CommandReply } from '../../handlers/handle-command.js';
+import { renderAlertListing } from './alert-message.js';
 import type { Block, MessageBody } from './blocks.js';
 import { renderRun, renderRuns, renderSchedules } from './history.js';
 import { escapeMrkdwn, limits, packLines, truncate } from './limits.js';
@@ -40,6 +41,8 @@ export function renderCommandReply(reply: CommandReply): MessageBody {
       return renderRun(reply.serviceName, reply.run);
     case 'schedules':
       return renderSchedules(reply.serviceName, reply.schedules);
+    case 'alerts':
+      return renderAlertListing(reply.serviceName, reply.groups, reply.more);
     case 'help': {
       const lines = reply.entries.map(
         (e) => `\`${escapeMrkdwn(e.usage)}\` — ${escapeMrkdwn(e.summary)} _(${riskLabel[e.risk]})_`,

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertsConfigSchema } from '../../src/config/alerts-config.js';
 import { type Bot, channels, createWorld, people, startBot, type World } from '../helpers/world.js';
+import { startAlertmanager } from '../support/alertmanager.js';
 import { type FakeSocketMode, type SocketModeAck, startFakeSocketMode } from '../support/fake-socket-mode.js';
 import { waitUntil } from '../support/services.js';
 import { fakeTriggerId, type SlashCommandInput } from '../support/slack-signing.js';
 
 const appToken = 'xapp-1-A0FAKEAPP-1234567890-0123456789abcdef';
+const alertToken = 'socket-mode-alert-token-42';
 
 /** The run id the bot's command answer names. */
 function runIdIn(ack: SocketModeAck): string {
@@ -20,7 +23,12 @@ describe('Socket Mode', () => {
   let httpPort: number;
 
   beforeAll(async () => {
-    world = await createWorld();
+    world = await createWorld((cfg) => {
+      cfg.alerts = alertsConfigSchema.parse({
+        webhook: { bearerToken: alertToken },
+        routes: [{ channel: channels.ops }],
+      });
+    });
     socket = await startFakeSocketMode();
     world.slack.serveSocketMode((token) => socket.openUrl(token));
     // PORT=0: the probes' server takes a free port and reports it (the world binds HOST 127.0.0.1).
@@ -70,6 +78,33 @@ describe('Socket Mode', () => {
     // Commands come over the socket only: there is no HTTP events endpoint to forge requests into.
     const events = await fetch(`http://127.0.0.1:${httpPort}/slack/events`, { method: 'POST', body: 'x=1' });
     expect(events.status).toBe(404);
+  });
+
+  it("takes Alertmanager's webhook on the same HTTP port as the probes, and posts the group", async () => {
+    const manager = await startAlertmanager({
+      webhookUrl: `http://127.0.0.1:${httpPort}/alerts/alertmanager`,
+      bearerToken: alertToken,
+    });
+    try {
+      await manager.postAlerts([
+        {
+          labels: { alertname: 'DiskSpaceLow', severity: 'warning', service: 'thermaliq' },
+          annotations: { summary: 'Disk space low' },
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+      ]);
+      const post = await world.slack.waitFor(
+        (c) => c.method === 'chat.postMessage' && String(c.body.text).includes('Firing: DiskSpaceLow'),
+        15_000,
+      );
+      expect(post.body.channel).toBe(channels.ops);
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toMatch(
+        /chatops_alert_notifications_total\{status="firing",outcome="new",alertname="DiskSpaceLow",role="all"\} 1/,
+      );
+    } finally {
+      await manager.close();
+    }
   });
 
   it('acks a slash_commands envelope with the answer, records the run and posts its report', async () => {

@@ -1,4 +1,4 @@
-import { alertDepsOf } from '../alerts/alert-service.js';
+import { alertDepsOf } from '../alerts/alert-deps.js';
 import { alertmanagerApi } from '../alerts/alertmanager-api.js';
 import type { AlertDeps } from '../alerts/receive-alerts.js';
 import { deliverAlertGroup } from '../alerts/receive-alerts.js';

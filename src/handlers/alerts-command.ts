@@ -1,14 +1,6 @@
 import { type AlertmanagerApi, alertmanagerApi } from '../alerts/alertmanager-api.js';
 import { messageOf } from '../errors.js';
-import type { CommandDeps, CommandReply } from './command-types.js';
-
-/** One firing group as `alerts` lists it. */
-export interface AlertListing {
-  labels: Record<string, string>;
-  alerts: { alertname: string; summary?: string; startsAt: string; labels: Record<string, string> }[];
-  /** The bot's own record of the group (from the webhook): its buttons work on it. */
-  known?: { id: string; suggestions: string[]; silenced: boolean };
-}
+import type { AlertListing, CommandDeps, CommandReply } from './command-types.js';
 
 /** Groups listed at most: one message of Slack's 50 blocks, with buttons. */
 const listedGroups = 12;

@@ -6,7 +6,6 @@ import type { Risk, RunTarget } from '../jobs/runbook.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
-import type { AlertListing } from './alerts-command.js';
 import type { RunDetail, RunSummary, ScheduleSummary } from './history.js';
 import type { GroupDirectory } from './policy.js';
 
@@ -25,6 +24,14 @@ export interface HelpEntry {
   summary: string;
   risk: Risk;
   examples: string[];
+}
+
+/** One firing group as `alerts` lists it. */
+export interface AlertListing {
+  labels: Record<string, string>;
+  alerts: { alertname: string; summary?: string; startsAt: string; labels: Record<string, string> }[];
+  /** The bot's own record of the group (from the webhook): its buttons work on it. */
+  known?: { id: string; suggestions: string[]; silenced: boolean };
 }
 
 /** What the user is told right away (ephemerally); the bot renders it. */

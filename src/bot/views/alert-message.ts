@@ -1,6 +1,6 @@
 import type { AlertGroup } from '../../alerts/alert-group-store.js';
 import { countOf } from '../../format/words.js';
-import type { AlertListing } from '../../handlers/alerts-command.js';
+import type { AlertListing } from '../../handlers/command-types.js';
 import { actionIds } from './actions.js';
 import type { Block, MessageBody } from './blocks.js';
 import { escapeMrkdwn, fitMessage, limits, truncate } from './limits.js';

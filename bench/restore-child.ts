@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseOpsConfig } from '../src/config/ops-config.js';
 import { resolveTarget } from '../src/config/targets.js';
 import { createInfra } from '../src/infra/infra.js';
-import { restoreRunbook } from '../src/jobs/runbooks/restore.js';
+import { restoreRunbook } from '../src/jobs/runbooks/restore/restore.js';
 import { paramsOf, runSteps } from '../test/runbooks/run-context.js';
 
 const [configFile, key, modeArg, runId] = process.argv.slice(2);

@@ -1,13 +1,13 @@
 import type { Runbook } from './runbook.js';
-import { backupNowRunbook } from './runbooks/backup-now.js';
-import { backupPruneRunbook } from './runbooks/backup-prune.js';
+import { backupNowRunbook } from './runbooks/backup/backup-now.js';
+import { backupPruneRunbook } from './runbooks/backup/backup-prune.js';
 import { dataRunbooks } from './runbooks/catalog-data.js';
 import { digestRunbooks } from './runbooks/catalog-digests.js';
 import { opsRunbooks } from './runbooks/catalog-ops.js';
-import { healthRunbook } from './runbooks/health.js';
-import { restoreRunbook } from './runbooks/restore.js';
-import { restoreCleanupRunbook, restoreDatabasesRunbook } from './runbooks/restore-kept.js';
-import { restoreRollbackRunbook, restoreScaleUpRunbook } from './runbooks/restore-recovery.js';
+import { healthRunbook } from './runbooks/monitor/health.js';
+import { restoreRunbook } from './runbooks/restore/restore.js';
+import { restoreCleanupRunbook, restoreDatabasesRunbook } from './runbooks/restore/restore-kept.js';
+import { restoreRollbackRunbook, restoreScaleUpRunbook } from './runbooks/restore/restore-recovery.js';
 
 /** Every runbook the bot knows, by command name. Multi-word commands (e.g. `backup now`) use a space. */
 export const runbooks: ReadonlyMap<string, Runbook<unknown>> = new Map<string, Runbook<unknown>>([

@@ -1,6 +1,6 @@
 import type { BackupsTarget } from '../config/ops-config.js';
 import type { BackupObject } from '../infra/backups.js';
-import { preRestoreFolder } from './runbooks/backup-names.js';
+import { preRestoreFolder } from './runbooks/backup/backup-names.js';
 
 /** The retention settings of an environment's backups. */
 export type RetentionPolicy = BackupsTarget['retention'];

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunbookContext } from '../../src/jobs/runbook.js';
-import { dumpToS3 } from '../../src/jobs/runbooks/dump-to-s3.js';
+import { dumpToS3 } from '../../src/jobs/runbooks/backup/dump-to-s3.js';
 import { type Bot, createWorld, people, startBot, type World } from '../helpers/world.js';
 import { runContext } from '../runbooks/run-context.js';
 import { execSql, queryValue } from './seed-db.js';

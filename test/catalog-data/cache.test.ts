@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachePurgeRunbook } from '../../src/jobs/runbooks/cache-purge.js';
+import { cachePurgeRunbook } from '../../src/jobs/runbooks/cache/cache-purge.js';
 import { type Bot, cacheClient, createWorld, people, production, startBot, type World } from '../helpers/world.js';
 import { runContext, runSteps } from '../runbooks/run-context.js';
 import { uniquePrefix, waitUntil } from '../support/services.js';

@@ -5,13 +5,13 @@ import { parseRunbookArguments } from '../../src/handlers/argument-errors.js';
 import { scratchDatabaseName } from '../../src/infra/pg-scratch.js';
 import { escapeGlob } from '../../src/infra/redis-scan.js';
 import type { Runbook } from '../../src/jobs/runbook.js';
-import { backupVerifyRunbook } from '../../src/jobs/runbooks/backup-verify.js';
-import { keyGroup, scopedMatch } from '../../src/jobs/runbooks/cache-context.js';
-import { cacheSetTtlRunbook } from '../../src/jobs/runbooks/cache-set-ttl.js';
-import { cacheTtlAuditRunbook } from '../../src/jobs/runbooks/cache-ttl-audit.js';
+import { backupVerifyRunbook } from '../../src/jobs/runbooks/backup/backup-verify.js';
+import { keyGroup, scopedMatch } from '../../src/jobs/runbooks/cache/cache-context.js';
+import { cacheSetTtlRunbook } from '../../src/jobs/runbooks/cache/cache-set-ttl.js';
+import { cacheTtlAuditRunbook } from '../../src/jobs/runbooks/cache/cache-ttl-audit.js';
 import { dataRunbooks } from '../../src/jobs/runbooks/catalog-data.js';
-import { dbPartitionsRunbook } from '../../src/jobs/runbooks/db-partitions.js';
-import { dbVacuumRunbook } from '../../src/jobs/runbooks/db-vacuum.js';
+import { dbPartitionsRunbook } from '../../src/jobs/runbooks/db/db-partitions.js';
+import { dbVacuumRunbook } from '../../src/jobs/runbooks/db/db-vacuum.js';
 
 /** The outcome of a command's words and flags, as the command handler parses them: params, or the refusal. */
 function parse<P>(rb: Runbook<P>, args: string[], flags: Record<string, string | true> = {}) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/jobs/report.js';
 import type { RunTarget } from '../../src/jobs/runbook.js';
-import { certsRunbook } from '../../src/jobs/runbooks/certs.js';
+import { certsRunbook } from '../../src/jobs/runbooks/security/certs.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import { createOpsWorld, type OpsWorld } from './ops-world.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/jobs/report.js';
-import { errorsRunbook } from '../../src/jobs/runbooks/errors-logs.js';
+import { errorsRunbook } from '../../src/jobs/runbooks/monitor/errors-logs.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import { createOpsWorld, type OpsWorld } from './ops-world.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunTarget } from '../../src/jobs/runbook.js';
-import { maintenanceRunbook } from '../../src/jobs/runbooks/k8s-maintenance.js';
-import { originalBackendAnnotation } from '../../src/jobs/runbooks/k8s-maintenance-plan.js';
+import { maintenanceRunbook } from '../../src/jobs/runbooks/k8s/k8s-maintenance.js';
+import { originalBackendAnnotation } from '../../src/jobs/runbooks/k8s/k8s-maintenance-plan.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import type { JsonObject } from '../support/json-value.js';
 import { createOpsWorld, maintenance, type OpsWorld } from './ops-world.js';

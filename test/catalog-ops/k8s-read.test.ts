@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/jobs/report.js';
 import type { Runbook } from '../../src/jobs/runbook.js';
-import { eventsRunbook } from '../../src/jobs/runbooks/k8s-events.js';
-import { podsRunbook } from '../../src/jobs/runbooks/k8s-pods.js';
-import { resourcesRunbook } from '../../src/jobs/runbooks/k8s-resources.js';
+import { eventsRunbook } from '../../src/jobs/runbooks/k8s/k8s-events.js';
+import { podsRunbook } from '../../src/jobs/runbooks/k8s/k8s-pods.js';
+import { resourcesRunbook } from '../../src/jobs/runbooks/k8s/k8s-resources.js';
 import { addCrashLoopingPod } from '../helpers/world.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import { autoscalerFixture } from '../support/kube-extension-fixtures.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { resolveTarget } from '../../src/config/targets.js';
 import { rolloutProgress } from '../../src/infra/kube-rollout-status.js';
 import type { DeploymentRollout } from '../../src/infra/kube-workload-types.js';
-import { restartRunbook } from '../../src/jobs/runbooks/k8s-restart.js';
+import { restartRunbook } from '../../src/jobs/runbooks/k8s/k8s-restart.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import type { JsonObject } from '../support/json-value.js';
 import { createOpsWorld, type OpsWorld } from './ops-world.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { RunbookContext } from '../../src/jobs/runbook.js';
-import { scaleRunbook } from '../../src/jobs/runbooks/k8s-scale.js';
-import { isLargeChange } from '../../src/jobs/runbooks/k8s-scale-plan.js';
+import { scaleRunbook } from '../../src/jobs/runbooks/k8s/k8s-scale.js';
+import { isLargeChange } from '../../src/jobs/runbooks/k8s/k8s-scale-plan.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import { autoscalerFixture } from '../support/kube-extension-fixtures.js';
 import { createOpsWorld, type OpsWorld } from './ops-world.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/jobs/report.js';
 import type { RunTarget } from '../../src/jobs/runbook.js';
-import { perfRunbook } from '../../src/jobs/runbooks/perf.js';
-import { latencyTrend } from '../../src/jobs/runbooks/perf-trend.js';
+import { perfRunbook } from '../../src/jobs/runbooks/monitor/perf.js';
+import { latencyTrend } from '../../src/jobs/runbooks/monitor/perf-trend.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 import { createOpsWorld, type OpsWorld } from './ops-world.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunbookContext, RunTarget } from '../../src/jobs/runbook.js';
-import { digestDailyRunbook } from '../../src/jobs/runbooks/digest-daily.js';
+import { digestDailyRunbook } from '../../src/jobs/runbooks/digest/digest-daily.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { paramsOf, runContext, runSteps } from '../runbooks/run-context.js';
 

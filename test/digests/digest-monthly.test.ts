@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunbookContext, RunTarget } from '../../src/jobs/runbook.js';
-import { digestMonthlyRunbook } from '../../src/jobs/runbooks/digest-monthly.js';
+import { digestMonthlyRunbook } from '../../src/jobs/runbooks/digest/digest-monthly.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { runContext, runSteps } from '../runbooks/run-context.js';
 

@@ -3,7 +3,7 @@ import { renderRunReport } from '../../src/bot/views/run-message.js';
 import type { SeriesPoint } from '../../src/charts/anomalies.js';
 import type { RunRef } from '../../src/jobs/report.js';
 import type { RunbookContext, RunTarget } from '../../src/jobs/runbook.js';
-import { digestWeeklyRunbook } from '../../src/jobs/runbooks/digest-weekly.js';
+import { digestWeeklyRunbook } from '../../src/jobs/runbooks/digest/digest-weekly.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { runContext, runSteps, sql } from '../runbooks/run-context.js';
 import { closedPort, waitUntil } from '../support/services.js';

@@ -8,7 +8,7 @@ import type { CacheInfo } from '../../src/infra/cache.js';
 import { assessCacheInfo } from '../../src/jobs/health/checks/redis.js';
 import type { ProgressItem, RunRef } from '../../src/jobs/report.js';
 import type { RunTarget } from '../../src/jobs/runbook.js';
-import { cacheStatsRunbook } from '../../src/jobs/runbooks/cache-stats.js';
+import { cacheStatsRunbook } from '../../src/jobs/runbooks/cache/cache-stats.js';
 
 // Issue 13, item 3: a line's colour and its threshold text come from one rule evaluation, so a value over the
 // threshold it states is never green, and a rule that does not apply says so in the line.

@@ -4,7 +4,7 @@ import type { RoleName } from '../../src/config/ops-config.js';
 import { historyCommands } from '../../src/handlers/history.js';
 import { createKubeTarget } from '../../src/infra/kube.js';
 import { runbooks } from '../../src/jobs/registry.js';
-import { replicasBeforeRestoreAnnotation } from '../../src/jobs/runbooks/restore-titles.js';
+import { replicasBeforeRestoreAnnotation } from '../../src/jobs/runbooks/restore/restore-titles.js';
 import { createOpsWorld, type OpsWorld } from '../catalog-ops/ops-world.js';
 import { type Bot, botEnv, channels, people, production, startBot } from '../helpers/world.js';
 import { postSigned, slashCommandBody } from '../support/slack-signing.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { RunbookContext } from '../../src/jobs/runbook.js';
-import { backupNowRunbook } from '../../src/jobs/runbooks/backup-now.js';
+import { backupNowRunbook } from '../../src/jobs/runbooks/backup/backup-now.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { paramsOf, runContext, runSteps } from './run-context.js';
 

@@ -2,7 +2,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planHash } from '../../src/jobs/plan.js';
 import type { RunbookContext } from '../../src/jobs/runbook.js';
-import { backupPruneRunbook } from '../../src/jobs/runbooks/backup-prune.js';
+import { backupPruneRunbook } from '../../src/jobs/runbooks/backup/backup-prune.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { paramsOf, runContext, runSteps } from './run-context.js';
 

@@ -3,7 +3,7 @@ import { UserError } from '../../src/errors.js';
 import { parseRunbookArguments } from '../../src/handlers/argument-errors.js';
 import { resolveBackupKey } from '../../src/jobs/backup-key.js';
 import type { RunbookContext } from '../../src/jobs/runbook.js';
-import { restoreRunbook } from '../../src/jobs/runbooks/restore.js';
+import { restoreRunbook } from '../../src/jobs/runbooks/restore/restore.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { runContext } from './run-context.js';
 

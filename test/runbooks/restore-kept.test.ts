@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { keptDatabases } from '../../src/infra/pg-databases.js';
 import type { RunTarget } from '../../src/jobs/runbook.js';
-import { restoreRunbook } from '../../src/jobs/runbooks/restore.js';
-import { restoreCleanupRunbook, restoreDatabasesRunbook } from '../../src/jobs/runbooks/restore-kept.js';
-import { restoreRollbackRunbook } from '../../src/jobs/runbooks/restore-recovery.js';
+import { restoreRunbook } from '../../src/jobs/runbooks/restore/restore.js';
+import { restoreCleanupRunbook, restoreDatabasesRunbook } from '../../src/jobs/runbooks/restore/restore-kept.js';
+import { restoreRollbackRunbook } from '../../src/jobs/runbooks/restore/restore-recovery.js';
 import { guideDumpKinds, makeGuideDump } from './guide-dumps.js';
 import { paramsOf, runSteps } from './run-context.js';
 import { seededWorldPerTest } from './seeded-world.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { planHash } from '../../src/jobs/plan.js';
 import type { RunbookContext, RunTarget } from '../../src/jobs/runbook.js';
-import { restoreRunbook } from '../../src/jobs/runbooks/restore.js';
+import { restoreRunbook } from '../../src/jobs/runbooks/restore/restore.js';
 import { createWorld, type World } from '../helpers/world.js';
 import { guideDumpKinds, makeGuideDump } from './guide-dumps.js';
 import { damageGuideTables, seedGuideTables, snapshotGuideTables } from './guide-tables.js';

@@ -1,13 +1,13 @@
 import type { Runbook } from '../runbook.js';
-import { certsRunbook } from './certs.js';
-import { errorsRunbook } from './errors-logs.js';
-import { eventsRunbook } from './k8s-events.js';
-import { maintenanceRunbook } from './k8s-maintenance.js';
-import { podsRunbook } from './k8s-pods.js';
-import { resourcesRunbook } from './k8s-resources.js';
-import { restartRunbook } from './k8s-restart.js';
-import { scaleRunbook } from './k8s-scale.js';
-import { perfRunbook } from './perf.js';
+import { eventsRunbook } from './k8s/k8s-events.js';
+import { maintenanceRunbook } from './k8s/k8s-maintenance.js';
+import { podsRunbook } from './k8s/k8s-pods.js';
+import { resourcesRunbook } from './k8s/k8s-resources.js';
+import { restartRunbook } from './k8s/k8s-restart.js';
+import { scaleRunbook } from './k8s/k8s-scale.js';
+import { errorsRunbook } from './monitor/errors-logs.js';
+import { perfRunbook } from './monitor/perf.js';
+import { certsRunbook } from './security/certs.js';
 
 /** The Kubernetes, certificate, log and performance runbooks of the maintenance catalog, for the registry. */
 export const opsRunbooks: Runbook<unknown>[] = [

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { Runbook, StepContext } from '../runbook.js';
 import { stepProgress } from '../step-progress.js';
-import { requireDatabaseUrl } from './backup-context.js';
-import { requireCache } from './cache-context.js';
-import { argsAsParams } from './db-context.js';
+import { requireDatabaseUrl } from './backup/backup-context.js';
+import { requireCache } from './cache/cache-context.js';
+import { argsAsParams } from './db/db-context.js';
 
 /** What a one-step read of the target database or cache declares; the rest of the runbook is the same for all. */
 export interface OneStepReadSpec<P> {

@@ -4,6 +4,7 @@ import { backupPruneRunbook } from './runbooks/backup/backup-prune.js';
 import { dataRunbooks } from './runbooks/catalog-data.js';
 import { digestRunbooks } from './runbooks/catalog-digests.js';
 import { opsRunbooks } from './runbooks/catalog-ops.js';
+import { securityRunbooks } from './runbooks/catalog-security.js';
 import { healthRunbook } from './runbooks/monitor/health.js';
 import { restoreRunbook } from './runbooks/restore/restore.js';
 import { restoreCleanupRunbook, restoreDatabasesRunbook } from './runbooks/restore/restore-kept.js';
@@ -22,4 +23,5 @@ export const runbooks: ReadonlyMap<string, Runbook<unknown>> = new Map<string, R
   ...dataRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
   ...opsRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
   ...digestRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
+  ...securityRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
 ]);

@@ -3,7 +3,7 @@ import { type BackupStore, createBackupStore } from './backups.js';
 import { type CacheTarget, createCacheTarget } from './cache.js';
 import { createHttpProbe, type HttpProbe } from './http-probe.js';
 import { createKubeTarget, type KubeTarget } from './kube.js';
-import { clusterConfigured } from './kube-config.js';
+import { missingKubeKeys } from './kube-config.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus.js';
 import { resolveQueries } from './prometheus-queries.js';
 import { createTargetDatabase, type TargetDatabase } from './target-db.js';
@@ -12,6 +12,8 @@ import { createTlsInspector, type TlsInspector } from './tls.js';
 /** The adapters of one environment; a member is undefined when its target is not configured. */
 export interface Infra {
   kube?: KubeTarget;
+  /** Without `kube`: the exact config keys (under the environment) that are missing. */
+  kubeMissing?: string;
   targetDb?: TargetDatabase;
   cache?: CacheTarget;
   backups?: BackupStore;
@@ -38,10 +40,9 @@ export interface InfraOptions {
  */
 export function createInfra(env: EnvironmentConfig, opts: InfraOptions): Infra {
   const where = `services.${opts.serviceKey}.environments.${opts.environment ?? '<env>'}`;
+  const kubeMissing = missingKubeKeys(env.kubernetes);
   const kube =
-    env.kubernetes && clusterConfigured(env.kubernetes.cluster)
-      ? createKubeTarget(env.kubernetes, `${where}.kubernetes`)
-      : undefined;
+    env.kubernetes && kubeMissing === undefined ? createKubeTarget(env.kubernetes, `${where}.kubernetes`) : undefined;
   const targetDb = env.database?.url ? createTargetDatabase(env.database.url) : undefined;
   const cache = env.cache?.url ? createCacheTarget(env.cache.url, env.cache.keyPrefix) : undefined;
   const bucket = env.backups?.bucket;
@@ -55,6 +56,7 @@ export function createInfra(env: EnvironmentConfig, opts: InfraOptions): Infra {
   let closing: Promise<void> | undefined;
   return {
     kube,
+    kubeMissing,
     targetDb,
     cache,
     backups,

@@ -57,3 +57,19 @@ export function clusterConfigured(cluster: ClusterConfig | undefined, env: NodeJ
   if (env.KUBECONFIG || env.KUBERNETES_SERVICE_HOST) return true;
   return existsSync(join(env.HOME ?? homedir(), '.kube', 'config'));
 }
+
+/**
+ * The exact keys (under the environment) that keep a cluster from being reached, or undefined when it can be: the
+ * whole `kubernetes` block, or inside it the cluster's server and token (a server alone gets no credentials).
+ */
+export function missingKubeKeys(
+  kubernetes: { cluster?: ClusterConfig } | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (!kubernetes) return 'kubernetes (namespace, deployment, labelSelector and cluster)';
+  const c = kubernetes.cluster;
+  if (c?.kubeconfig || c?.inCluster) return undefined;
+  if (c?.server) return c.token ? undefined : 'kubernetes.cluster.token (the server is set, the token is empty)';
+  if (clusterConfigured(c, env)) return undefined;
+  return 'kubernetes.cluster.server and kubernetes.cluster.token (both empty; or kubernetes.cluster.kubeconfig, or kubernetes.cluster.inCluster: true)';
+}

@@ -156,7 +156,9 @@ describe('the daily health check with nothing configured', () => {
     expect(results.map((r) => [r.id, r.status])).toEqual(healthChecks.map((c) => [c.id, 'skipped']));
     const hints = new Map(results.map((r) => [r.id, r.summary]));
     const prefix = 'services.thermaliq.environments.production.';
-    expect(hints.get('pods')).toBe(`Kubernetes not configured: set ${prefix}kubernetes`);
+    expect(hints.get('pods')).toBe(
+      `Kubernetes not configured: set ${prefix}kubernetes (namespace, deployment, labelSelector and cluster)`,
+    );
     expect(hints.get('api-health')).toContain(`${prefix}healthUrl`);
     expect(hints.get('error-rate')).toContain(`${prefix}prometheus.url`);
     expect(hints.get('db-connections')).toContain(`${prefix}database.url`);

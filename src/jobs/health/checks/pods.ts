@@ -45,7 +45,7 @@ export const podsCheck: HealthCheck = {
   title: 'Pods',
   async run(ctx): Promise<CheckOutcome> {
     const kube = ctx.infra.kube;
-    if (!kube) return notConfigured(ctx, 'kubernetes', 'Kubernetes');
+    if (!kube) return notConfigured(ctx, ctx.infra.kubeMissing ?? 'kubernetes', 'Kubernetes');
     let pods: PodSummary[];
     try {
       pods = await kube.listPods({ signal: ctx.signal });

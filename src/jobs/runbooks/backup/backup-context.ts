@@ -3,11 +3,10 @@ import type { BackupStore } from '../../../infra/backups.js';
 import type { KubeTarget } from '../../../infra/kube.js';
 import type { BackupPrefixes } from '../../backup-key.js';
 import type { RunbookContext, RunTarget } from '../../runbook.js';
+import { environmentPath, kubeNotConfigured } from '../k8s/k8s-context.js';
 
 /** The ops-config path of the target's environment, for messages that name what to set. */
-export function configPath(target: RunTarget): string {
-  return `services.${target.serviceKey}.environments.${target.environment}`;
-}
+export const configPath = environmentPath;
 
 /** The environment's backup store, or a UserError naming the config that is missing. */
 export function requireBackups(ctx: Pick<RunbookContext, 'infra' | 'target'>): BackupStore {
@@ -34,12 +33,7 @@ export function requireDatabaseUrl(target: RunTarget): string {
 
 /** The environment's deployment, or a UserError naming the config that is missing. */
 export function requireKube(ctx: Pick<RunbookContext, 'infra' | 'target'>): KubeTarget {
-  if (!ctx.infra.kube) {
-    throw new UserError(
-      'unavailable',
-      `No Kubernetes cluster is configured for ${ctx.target.environment}: set ${configPath(ctx.target)}.kubernetes.`,
-    );
-  }
+  if (!ctx.infra.kube) throw kubeNotConfigured(ctx.target, ctx.infra.kubeMissing);
   return ctx.infra.kube;
 }
 

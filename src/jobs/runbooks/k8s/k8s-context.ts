@@ -1,12 +1,20 @@
 import { UserError } from '../../../errors.js';
 import type { Infra } from '../../../infra/infra.js';
-import { clusterConfigured } from '../../../infra/kube-config.js';
+import { missingKubeKeys } from '../../../infra/kube-config.js';
 import { createKubeWorkloads, type KubeWorkloads } from '../../../infra/kube-workloads.js';
 import type { RunbookContext, RunTarget } from '../../runbook.js';
 
 /** The config path of an environment, for messages that say what to set. */
 export function environmentPath(target: RunTarget): string {
   return `services.${target.serviceKey}.environments.${target.environment}`;
+}
+
+/** The refusal when the environment's cluster cannot be reached: it names the exact keys to set. */
+export function kubeNotConfigured(target: RunTarget, missing: string | undefined): UserError {
+  return new UserError(
+    'unavailable',
+    `No Kubernetes cluster is configured for ${target.environment}: set ${environmentPath(target)}.${missing ?? 'kubernetes'}.`,
+  );
 }
 
 // One adapter per Infra (i.e. per run or validation), built on first use and dropped with it.
@@ -17,12 +25,8 @@ export function requireWorkloads(ctx: Pick<RunbookContext, 'infra' | 'target'>):
   const cached = cache.get(ctx.infra);
   if (cached) return cached;
   const kubernetes = ctx.target.env.kubernetes;
-  if (!kubernetes || !clusterConfigured(kubernetes.cluster)) {
-    throw new UserError(
-      'unavailable',
-      `No Kubernetes cluster is configured for ${ctx.target.environment}: set ${environmentPath(ctx.target)}.kubernetes.`,
-    );
-  }
+  const missing = missingKubeKeys(kubernetes);
+  if (!kubernetes || missing !== undefined) throw kubeNotConfigured(ctx.target, missing);
   const workloads = createKubeWorkloads(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
   cache.set(ctx.infra, workloads);
   return workloads;

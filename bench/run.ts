@@ -1,4 +1,5 @@
 import { benchAckLatency } from './ack-latency.js';
+import { benchAlerts } from './alerts.js';
 import { benchBotRss } from './bot-rss.js';
 import { benchBurst } from './burst.js';
 import { benchColdStart } from './cold-start.js';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     restore: benchRestore,
     burst: benchBurst,
     'cold-start': benchColdStart,
+    alerts: benchAlerts,
   };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;

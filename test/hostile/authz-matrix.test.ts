@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoleName } from '../../src/config/ops-config.js';
-import { historyCommands } from '../../src/handlers/history.js';
+import { scriptsSchema } from '../../src/config/scripts-config.js';
+import { answeredCommands } from '../../src/handlers/handle-command.js';
 import { createKubeTarget } from '../../src/infra/kube.js';
 import { runbooks } from '../../src/jobs/registry.js';
 import { replicasBeforeRestoreAnnotation } from '../../src/jobs/runbooks/restore/restore-titles.js';
@@ -42,6 +43,7 @@ const argsOf: Record<string, string> = {
   runs: '',
   run: '{run}',
   schedules: '',
+  alerts: '',
   health: '',
   restore: '{backup}',
   'restore rollback': 'r-0123456789',
@@ -72,11 +74,18 @@ const argsOf: Record<string, string> = {
   scale: '3',
   maintenance: 'on',
   certs: '',
+  'certs renew': 'thermaliq-api-tls',
+  'rotate db-password': '',
+  'rotate internal-cert': '',
   errors: '',
   perf: '',
   'digest daily': '',
   'digest weekly': '',
   'digest monthly': '',
+  'security audit': '',
+  'scan image': '',
+  deps: '',
+  script: 'cache-size',
 };
 
 /** Invocations whose arguments or environment change the risk, as the README's risk notes say. */
@@ -98,6 +107,7 @@ const raisedRisk: { text: string; risk: TableRisk; note: string }[] = [
   },
   { text: 'scale 0', risk: 'destructive', note: '`scale` is `destructive` to 0 replicas' },
   { text: 'scale 4 --confirm-large', risk: 'destructive', note: 'or with `--confirm-large`' },
+  { text: 'script warm-cache', risk: 'change', note: '`script` takes the risk the ops config declares for the script' },
 ];
 /** Further invocations of commands whose risk depends on arguments: the other side of each risk note. */
 const variants = [
@@ -106,6 +116,7 @@ const variants = [
   'restart --env staging',
   'scale 0',
   'scale 4 --confirm-large',
+  'script warm-cache',
 ];
 
 interface Invocation {
@@ -225,7 +236,7 @@ function expected(inv: Invocation, caller: { role: string | undefined; user: str
       },
     ],
   });
-  const isRunbook = inv.command !== 'help' && !historyCommands.has(inv.command);
+  const isRunbook = inv.command !== 'help' && !answeredCommands.includes(inv.command);
   const action = isRunbook ? `run:${inv.command}` : inv.command;
 
   if (!ops.world.config.channels.allowed.includes(channel)) {
@@ -258,6 +269,14 @@ function expected(inv: Invocation, caller: { role: string | undefined; user: str
       ...base,
       text: `${serviceName}: ${mayRun.length} runbooks available to you`,
       audit: [{ ...allow, risk: null, role: null }],
+    };
+  }
+  if (inv.command === 'alerts') {
+    // This world names no Alertmanager: the command says what to set, and the audit records the refusal.
+    return {
+      ...base,
+      text: expect.stringContaining('alerts needs Alertmanager: set alerts.alertmanagerUrl'),
+      audit: [{ ...allow, decision: 'deny', reason: 'unavailable', risk: null, role: null }],
     };
   }
   if (!isRunbook) {
@@ -302,6 +321,27 @@ beforeAll(async () => {
       admin: [holders.admin],
     };
     cfg.channels.allowed = [channels.ops];
+    // A read script and a change one, so `script` is checked at both of the risks its config can give it.
+    const service = cfg.services.thermaliq;
+    if (service) {
+      service.scripts = scriptsSchema.parse([
+        {
+          name: 'cache-size',
+          summary: 'Count cached keys',
+          argv: ['python', '/app/cache_size.py'],
+          risk: 'read',
+          timeoutSeconds: 60,
+        },
+        {
+          name: 'warm-cache',
+          summary: 'Warm the cache',
+          argv: ['python', '/app/warm_cache.py', '--days', '{days}'],
+          params: { days: { type: 'integer', min: 1, max: 365, default: 30 } },
+          risk: 'change',
+          timeoutSeconds: 600,
+        },
+      ]);
+    }
   });
   await ops.world.s3.putObject(ops.world.s3.bucket, `${ops.world.backupPrefix}${backupKey}`, 'backup-bytes');
   // A deployment a restore left scaled down, so `restore scale-up` has something to bring back.
@@ -326,7 +366,7 @@ describe('the policy table the README documents', () => {
   it('names every command the bot accepts, with the risk and role the registry declares', () => {
     const commands = table.rows.map((r) => r.command);
     expect(new Set(commands).size).toBe(commands.length);
-    expect([...commands].sort()).toEqual(['help', ...historyCommands, ...runbooks.keys()].sort());
+    expect([...commands].sort()).toEqual(['help', ...answeredCommands, ...runbooks.keys()].sort());
     expect(Object.keys(argsOf).sort()).toEqual([...commands].sort());
     for (const rb of runbooks.values()) {
       const row = table.rows.find((r) => r.command === rb.name);
@@ -341,8 +381,8 @@ describe('the policy table the README documents', () => {
         minRole: table.roleForRisk[rb.risk],
       });
     }
-    expect(table.rows.filter((r) => historyCommands.has(r.command)).map((r) => r.risk)).toEqual(
-      [...historyCommands].map(() => 'read'),
+    expect(table.rows.filter((r) => answeredCommands.includes(r.command)).map((r) => r.risk)).toEqual(
+      answeredCommands.map(() => 'read'),
     );
   });
 
@@ -370,7 +410,7 @@ describe('authorization matrix: every command × every role × an allowed and a 
   });
 
   it('covered every cell, with each outcome reached', async () => {
-    const minimum = (runbooks.size + historyCommands.size + 1) * callers.length * channelList.length;
+    const minimum = (runbooks.size + answeredCommands.length + 1) * callers.length * channelList.length;
     expect(tally.cells).toBe(matrix.length * callers.length * channelList.length);
     expect(tally.cells).toBeGreaterThanOrEqual(minimum);
     expect(tally.allowed).toBeGreaterThan(0);

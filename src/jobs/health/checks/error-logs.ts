@@ -4,7 +4,7 @@ import type { PodSummary } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
 import { formatCount } from './format.js';
 import { type ErrorTally, tallyErrors, topMessages } from './log-errors.js';
-import { type CheckOutcome, firstLine, notConfigured, notMeasured } from './outcome.js';
+import { type CheckOutcome, firstLine, kubeNotConfigured, notMeasured } from './outcome.js';
 
 const windowSeconds = 3600;
 // Per pod: enough for an hour of a busy service's errors, small enough that 20 pods stay cheap to scan.
@@ -34,7 +34,7 @@ export const errorLogsCheck: HealthCheck = {
   title: 'Error logs (1 h)',
   async run(ctx): Promise<CheckOutcome> {
     const kube = ctx.infra.kube;
-    if (!kube) return notConfigured(ctx, 'kubernetes', 'Kubernetes');
+    if (!kube) return kubeNotConfigured(ctx);
     let pods: PodSummary[];
     try {
       pods = (await kube.listPods({ signal: ctx.signal })).filter((p) => p.logContainer !== undefined);

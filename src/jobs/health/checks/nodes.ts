@@ -1,7 +1,7 @@
 import { countOf } from '../../../format/words.js';
 import type { NodeSummary } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
-import { type CheckOutcome, notConfigured, notMeasured } from './outcome.js';
+import { type CheckOutcome, kubeNotConfigured, notMeasured } from './outcome.js';
 
 /** Cluster nodes: every node Ready, else fail (the VCCI guide's first check). */
 export const nodesCheck: HealthCheck = {
@@ -9,7 +9,7 @@ export const nodesCheck: HealthCheck = {
   title: 'Nodes',
   async run(ctx): Promise<CheckOutcome> {
     const kube = ctx.infra.kube;
-    if (!kube) return notConfigured(ctx, 'kubernetes', 'Kubernetes');
+    if (!kube) return kubeNotConfigured(ctx);
     let nodes: NodeSummary[];
     try {
       nodes = await kube.listNodes({ signal: ctx.signal });

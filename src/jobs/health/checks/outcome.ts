@@ -12,6 +12,11 @@ export function notConfigured(ctx: CheckContext, key: string, what: string): Che
   };
 }
 
+/** `skipped` for a check that needs the cluster, naming the exact keys that keep it from being reached. */
+export function kubeNotConfigured(ctx: CheckContext): CheckOutcome {
+  return notConfigured(ctx, ctx.infra.kubeMissing ?? 'kubernetes', 'Kubernetes');
+}
+
 /**
  * `error` for a target that could not be measured (unreachable, refused, answered an error). An abort is
  * rethrown, so the runner reports it as the timeout or cancel it is.

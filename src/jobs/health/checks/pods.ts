@@ -1,7 +1,7 @@
 import { countOf } from '../../../format/words.js';
 import type { PodSummary } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
-import { type CheckOutcome, notConfigured, notMeasured } from './outcome.js';
+import { type CheckOutcome, kubeNotConfigured, notMeasured } from './outcome.js';
 
 // Waiting reasons that mean the container will not start without someone fixing something.
 const stuckReasons = new Set([
@@ -45,7 +45,7 @@ export const podsCheck: HealthCheck = {
   title: 'Pods',
   async run(ctx): Promise<CheckOutcome> {
     const kube = ctx.infra.kube;
-    if (!kube) return notConfigured(ctx, ctx.infra.kubeMissing ?? 'kubernetes', 'Kubernetes');
+    if (!kube) return kubeNotConfigured(ctx);
     let pods: PodSummary[];
     try {
       pods = await kube.listPods({ signal: ctx.signal });

@@ -2,7 +2,7 @@ import { countOf } from '../../../format/words.js';
 import type { PodSummary, PodUsage } from '../../../infra/kube-types.js';
 import type { HealthCheck } from '../check.js';
 import { formatBytes, formatCores, formatPercent } from './format.js';
-import { type CheckOutcome, notConfigured, notMeasured } from './outcome.js';
+import { type CheckOutcome, kubeNotConfigured, notMeasured } from './outcome.js';
 
 function ofLimit(used: number, limit: number | undefined): string {
   return limit ? ` (${formatPercent((used / limit) * 100)} of limit)` : '';
@@ -14,7 +14,7 @@ export const resourcesCheck: HealthCheck = {
   title: 'Resource usage',
   async run(ctx): Promise<CheckOutcome> {
     const kube = ctx.infra.kube;
-    if (!kube) return notConfigured(ctx, 'kubernetes', 'Kubernetes');
+    if (!kube) return kubeNotConfigured(ctx);
     let usage: PodUsage[] | undefined;
     let pods: PodSummary[] | undefined;
     try {

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { ConfigError, messageOf } from '../errors.js';
 import { alertsConfigSchema } from './alerts-config.js';
 import { interpolate } from './interpolate.js';
+import { scriptsSchema } from './scripts-config.js';
+import { secretsConfigSchema } from './secrets-config.js';
 import { thresholdsSchema } from './thresholds.js';
 
 /** An optional string where an empty value (e.g. `${VAR:-}`) means "not configured". */
@@ -55,6 +57,32 @@ const clusterSchema = z
   })
   .strict();
 
+/** The scan Job's settings when the config gives none (trivy pinned to a release, not `latest`). */
+export const scannerDefaults = {
+  image: 'aquasec/trivy:0.57.0',
+  deadlineSeconds: 600,
+  ttlSecondsAfterFinished: 3600,
+  cpu: '500m',
+  memory: '1Gi',
+};
+
+const scannerSchema = z
+  .object({
+    image: z.string().min(1).default(scannerDefaults.image),
+    // Under the 15 min the scan's wait step allows, so the cluster's own deadline fails the Job first and says so.
+    deadlineSeconds: z.number().int().min(30).max(840).default(scannerDefaults.deadlineSeconds),
+    ttlSecondsAfterFinished: z.number().int().min(0).max(604_800).default(scannerDefaults.ttlSecondsAfterFinished),
+    cpu: z
+      .string()
+      .regex(/^\d+(\.\d+)?m?$/, { message: 'expected a CPU quantity such as 500m' })
+      .default(scannerDefaults.cpu),
+    memory: z
+      .string()
+      .regex(/^\d+(Ki|Mi|Gi)?$/, { message: 'expected a memory quantity such as 1Gi' })
+      .default(scannerDefaults.memory),
+  })
+  .strict();
+
 const kubernetesSchema = z
   .object({
     namespace: k8sName,
@@ -80,6 +108,8 @@ const kubernetesSchema = z
       .optional(),
     /** Pod-log lines read per pod for the error scan. */
     logTailLines: z.number().int().min(1).max(100_000).default(1000),
+    /** The Job `scan image` starts: trivy's image, its deadline, how long the finished Job is kept, its resources. */
+    scanner: scannerSchema.optional(),
   })
   .strict();
 
@@ -167,6 +197,10 @@ const environmentSchema = z
     backups: backupsSchema.optional(),
     prometheus: prometheusSchema.optional(),
     healthUrl: optionalUrl(/^https?:\/\//, 'https://api.example.com/health'),
+    /** Commands `script` runs in a pod; added to (or, by name, replacing) the service's own. */
+    scripts: scriptsSchema.default([]),
+    /** The Secrets `rotate db-password` and `rotate internal-cert` change. */
+    secrets: secretsConfigSchema.optional(),
     /** host:port endpoints whose certificate is checked with a TLS handshake. */
     tlsEndpoints: z
       .array(
@@ -218,6 +252,8 @@ const serviceSchema = z
     displayName: z.string().min(1),
     defaultEnvironment: z.string().default('production'),
     thresholds: thresholdsSchema.partial().default({}),
+    /** Commands `script` runs in a pod of the service, in every environment (see scripts-config.ts). */
+    scripts: scriptsSchema.default([]),
     environments: z.record(
       z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'expected a lowercase environment name' }),
       environmentSchema,
@@ -380,6 +416,8 @@ export type OpsConfig = z.infer<typeof opsConfigSchema>;
 export type ServiceConfig = OpsConfig['services'][string];
 /** One environment (production, staging, ...) of a service. */
 export type EnvironmentConfig = ServiceConfig['environments'][string];
+/** The `scan image` Job's settings. */
+export type ScannerConfig = z.infer<typeof scannerSchema>;
 /** The Kubernetes target of an environment. */
 export type KubernetesTarget = z.infer<typeof kubernetesSchema>;
 /** How the bot reaches a cluster. */

@@ -1,11 +1,13 @@
 import type {
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
   NetworkingV1Api,
   ObservableMiddleware,
+  RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import type { KubernetesTarget } from '../config/ops-config.js';
 import { abortable } from './abortable.js';
@@ -20,6 +22,8 @@ export interface KubeClients {
   autoscaling: AutoscalingV2Api;
   networking: NetworkingV1Api;
   custom: CustomObjectsApi;
+  batch: BatchV1Api;
+  rbac: RbacAuthorizationV1Api;
   /** The library itself, for its helpers (patch content types). */
   lib: KubeLib;
 }
@@ -47,6 +51,8 @@ export function kubeCaller(target: KubernetesTarget, where: string): KubeCall {
         autoscaling: kc.makeApiClient(lib.AutoscalingV2Api),
         networking: kc.makeApiClient(lib.NetworkingV1Api),
         custom: kc.makeApiClient(lib.CustomObjectsApi),
+        batch: kc.makeApiClient(lib.BatchV1Api),
+        rbac: kc.makeApiClient(lib.RbacAuthorizationV1Api),
         lib,
       };
     }

@@ -64,6 +64,18 @@ export function permissionOf(req: { method: string; path: string; query?: Record
   return { apiGroup, resource: subresource ? `${resource}/${subresource}` : resource, verb, namespace, name };
 }
 
+/** Subresources whose WebSocket upgrade (a GET) the API server also authorizes as create (1.35+, on by default). */
+const upgradeCreateSubresources = new Set(['pods/exec', 'pods/attach', 'pods/portforward']);
+
+/**
+ * Every permission a request needs: {@link permissionOf}, and for the GET that upgrades pods/exec, attach or
+ * portforward to a WebSocket, create too (the AuthorizePodWebsocketUpgradeCreatePermission check).
+ */
+export function permissionsOf(req: { method: string; path: string; query?: Record<string, string> }): Permission[] {
+  const p = permissionOf(req);
+  return p.verb === 'get' && upgradeCreateSubresources.has(p.resource) ? [p, { ...p, verb: 'create' }] : [p];
+}
+
 /** Whether one rule allows a permission (RBAC has no deny: any matching rule allows). */
 export function ruleAllows(rule: PolicyRule, p: Permission): boolean {
   const has = (list: string[], value: string) => list.includes('*') || list.includes(value);

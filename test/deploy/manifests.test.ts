@@ -144,7 +144,9 @@ describe('deploy/kubernetes manifests', () => {
     expect([...k.resources].sort()).toEqual(files.sort());
     const clusterWide = manifests.filter((m) => m.namespace === undefined).map((m) => `${m.kind}/${m.name}`);
     expect(clusterWide.sort()).toEqual([
+      'ClusterRole/thermaliq-chatops-bindings-reader',
       'ClusterRole/thermaliq-chatops-nodes-reader',
+      'ClusterRoleBinding/thermaliq-chatops-bindings-reader',
       'ClusterRoleBinding/thermaliq-chatops-nodes-reader',
     ]);
   });

@@ -6,11 +6,15 @@ import { z } from 'zod';
 import { interpolate } from '../../src/config/interpolate.js';
 import { parseOpsConfig } from '../../src/config/ops-config.js';
 import { createKubeTarget, type KubeTarget } from '../../src/infra/kube.js';
+import { createKubeCertIssuance, type KubeCertIssuance } from '../../src/infra/kube-cert-issuance.js';
+import { createKubeExec, type KubeExec } from '../../src/infra/kube-exec.js';
+import { createKubeSecrets, type KubeSecrets } from '../../src/infra/kube-secrets.js';
+import { createKubeSecurity, type KubeSecurity } from '../../src/infra/kube-security.js';
 import { createKubeWorkloads, type KubeWorkloads } from '../../src/infra/kube-workloads.js';
 import { type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
 import { guideDumpKinds, makeGuideDump } from '../runbooks/guide-dumps.js';
 import { seedGuideTables } from '../runbooks/guide-tables.js';
-import { describePermission, type Permission, permissionOf, ruleAllows } from './kube-permission.js';
+import { describePermission, type Permission, permissionsOf, ruleAllows } from './kube-permission.js';
 import { bindingOf, loadManifests, type Manifest, type PolicyRule, rulesOf } from './manifests.js';
 
 const srcDir = join(import.meta.dirname, '..', '..', 'src');
@@ -45,8 +49,56 @@ const workloadCalls: Exercise<KubeWorkloads> = {
   readService: (k) => k.readService('thermaliq'),
 };
 
+/** The exec adapter's calls (deps, script): a WebSocket upgrade of pods/exec. */
+const execCalls: Exercise<KubeExec> = {
+  exec: (k) => k.exec('thermaliq-rbac-probe', 'app', ['true'], { timeoutMs: 5000 }),
+};
+
+/** The security runbooks' calls (security audit, scan image): RBAC, network and service reads, and the scan Job. */
+const securityCalls: Exercise<KubeSecurity> = {
+  listRoleBindings: (k) => k.listRoleBindings(),
+  listClusterRoleBindings: (k) => k.listClusterRoleBindings(),
+  listNetworkPolicies: (k) => k.listNetworkPolicies(),
+  listServices: (k) => k.listServices(),
+  listPodSecurity: (k) => k.listPodSecurity(),
+  createScanJob: (k) =>
+    k.createScanJob({
+      namePrefix: 'rbac-probe',
+      scannerImage: 'aquasec/trivy:0.57.0',
+      targets: [{ container: 'scan-1', image: 'busybox:1.36' }],
+      severities: ['CRITICAL'],
+      deadlineSeconds: 60,
+      ttlSecondsAfterFinished: 60,
+      resources: { cpu: '100m', memory: '128Mi' },
+      labels: {},
+    }),
+  readJob: (k) => k.readJob('rbac-probe'),
+  deleteJob: (k) => k.deleteJob('rbac-probe'),
+  listJobPods: (k) => k.listJobPods('rbac-probe'),
+  readContainerLog: (k) => k.readContainerLog('thermaliq-rbac-probe', 'scan-1', 1024),
+};
+
+/** The rotation runbooks' Secret calls, on the Secrets the shipped config names (rotate db-password, internal-cert). */
+const secretCalls: Exercise<KubeSecrets> = {
+  readSecret: (k) => k.readSecret('postgres-credentials'),
+  replaceSecretData: (k) => k.replaceSecretData('thermaliq-internal-tls', { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' }),
+};
+
+/** `certs renew`'s cert-manager calls: read the Certificate, mark it Issuing on its status, list its requests. */
+const issuanceCalls: Exercise<KubeCertIssuance> = {
+  readCertificate: (k) => k.readCertificate('thermaliq-api-tls'),
+  markIssuing: (k) => k.markIssuing('thermaliq-api-tls'),
+  listRequests: (k) => k.listRequests('thermaliq-api-tls'),
+};
+
 /** The adapter files allowed to build Kubernetes API clients: exactly the ones whose calls are exercised above. */
-const adapterFiles = ['infra/kube.ts', 'infra/kube-workloads.ts'];
+const adapterFiles = [
+  'infra/kube.ts',
+  'infra/kube-workloads.ts',
+  'infra/kube-security.ts',
+  'infra/kube-secrets.ts',
+  'infra/kube-cert-issuance.ts',
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -92,7 +144,7 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     world = await createWorld();
     bot = await startBot(world);
     const mark = () => world.kube.requests.length;
-    const since = (start: number) => world.kube.requests.slice(start).map(permissionOf);
+    const since = (start: number) => world.kube.requests.slice(start).flatMap(permissionsOf);
 
     // The health runbook, as a viewer would run it.
     let start = mark();
@@ -122,8 +174,25 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     start = mark();
     const targetSent = await exercise(world, createKubeTarget(kubeConfig, 'rbac'), kubeTargetCalls);
     const workloadsSent = await exercise(world, createKubeWorkloads(kubeConfig, 'rbac'), workloadCalls);
+    const execSent = await exercise(world, createKubeExec(kubeConfig, 'rbac'), execCalls);
+    const securitySent = await exercise(world, createKubeSecurity(kubeConfig, 'rbac'), securityCalls);
+    // The Secrets the rotations change, as the shipped config names them.
+    world.kube.addSecret(world.namespace, 'postgres-credentials', 'Opaque', { password: 'rbac-probe' });
+    world.kube.addSecret(world.namespace, 'thermaliq-internal-tls', 'kubernetes.io/tls', {
+      'tls.crt': 'c',
+      'tls.key': 'k',
+    });
+    const secretsSent = await exercise(world, createKubeSecrets(kubeConfig, 'rbac'), secretCalls);
+    const issuanceSent = await exercise(world, createKubeCertIssuance(kubeConfig, 'rbac'), issuanceCalls);
     fromFlows.adapters = since(start);
-    silentMethods = Object.entries({ ...targetSent, ...workloadsSent })
+    silentMethods = Object.entries({
+      ...targetSent,
+      ...workloadsSent,
+      ...execSent,
+      ...securitySent,
+      ...secretsSent,
+      ...issuanceSent,
+    })
       .filter(([, n]) => n === 0)
       .map(([name]) => name);
 
@@ -189,6 +258,7 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     expect(paths(fromFlows.health)).toContain(`list core/pods in ${world.namespace}`);
     expect(paths(fromFlows.restore)).toContain(`patch apps/deployments/scale thermaliq in ${world.namespace}`);
     expect(paths(fromFlows.restore)).toContain(`get apps/deployments thermaliq in ${world.namespace}`);
+    expect(paths(fromFlows.adapters)).toContain(`create core/pods/exec thermaliq-rbac-probe in ${world.namespace}`);
     expect(silentMethods, 'adapter methods that sent no request').toEqual([]);
   });
 
@@ -197,6 +267,10 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     if (!kubeConfig) throw new Error('no Kubernetes target');
     expect(functionKeys(createKubeTarget(kubeConfig, 'x'))).toEqual(Object.keys(kubeTargetCalls).sort());
     expect(functionKeys(createKubeWorkloads(kubeConfig, 'x'))).toEqual(Object.keys(workloadCalls).sort());
+    expect(functionKeys(createKubeExec(kubeConfig, 'x'))).toEqual(Object.keys(execCalls).sort());
+    expect(functionKeys(createKubeSecrets(kubeConfig, 'x'))).toEqual(Object.keys(secretCalls).sort());
+    expect(functionKeys(createKubeCertIssuance(kubeConfig, 'x'))).toEqual(Object.keys(issuanceCalls).sort());
+    expect(functionKeys(createKubeSecurity(kubeConfig, 'x'))).toEqual(Object.keys(securityCalls).sort());
     const filesWith = (needle: string) =>
       sourceFiles(srcDir)
         .filter((f) => readFileSync(f, 'utf8').includes(needle))
@@ -204,6 +278,8 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
         .sort();
     // Clients are built in one place, and only the two exercised adapters call through it.
     expect(filesWith('makeApiClient(')).toEqual(['infra/kube-call.ts']);
+    // Exec goes over a WebSocket, not an API client: one adapter opens it, and its one method is exercised above.
+    expect(filesWith('new lib.Exec(')).toEqual(['infra/kube-exec.ts']);
     expect(filesWith('kubeCaller(').filter((f) => f !== 'infra/kube-call.ts')).toEqual([...adapterFiles].sort());
   });
 
@@ -236,13 +312,17 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     expect(unused, 'grants no call needs').toEqual([]);
   });
 
-  it('uses no wildcards, and the cluster-wide grant is only nodes, kept apart from the namespaced Roles', () => {
+  it('uses no wildcards, and the cluster-wide grants are only nodes and the audit’s bindings read, apart from the namespaced Roles', () => {
     const all = [...byKind('Role'), ...byKind('ClusterRole')].flatMap(rulesOf);
     const wild = all.filter((r) => [...r.apiGroups, ...r.resources, ...r.verbs].includes('*'));
     expect(wild).toEqual([]);
     const { clusterRules } = grants();
-    expect(clusterRules.flatMap((r) => r.resources)).toEqual(['nodes']);
-    expect(byKind('ClusterRole').map((r) => r.file)).toEqual(['clusterrole-nodes.yaml']);
+    expect(clusterRules.flatMap((r) => r.resources).sort()).toEqual(['clusterrolebindings', 'nodes']);
+    expect(
+      byKind('ClusterRole')
+        .map((r) => r.file)
+        .sort(),
+    ).toEqual(['clusterrole-nodes.yaml', 'clusterrole-security-audit.yaml']);
   });
 
   it('has the same Role in every namespace the shipped ops config manages, naming that namespace’s deployment', () => {
@@ -250,20 +330,38 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     const text = z.object({ data: z.object({ 'ops.yml': z.string() }) }).parse(configMap?.body).data['ops.yml'];
     const config = parseOpsConfig(interpolate(parseYaml(text), {}));
     const managed = new Map<string, string>();
+    /** The Secrets the rotations may change in each namespace: exactly those its environment's config names. */
+    const secretNames = new Map<string, string[]>();
     for (const svc of Object.values(config.services)) {
       for (const env of Object.values(svc.environments)) {
         if (env.kubernetes) managed.set(env.kubernetes.namespace, env.kubernetes.deployment);
+        const names = [env.secrets?.database?.secret, env.secrets?.internalCert?.secret].flatMap((n) => (n ? [n] : []));
+        if (env.kubernetes) secretNames.set(env.kubernetes.namespace, names.sort());
       }
     }
     const { namespaceRules } = grants();
     expect([...namespaceRules.keys()].sort()).toEqual([...managed.keys()].sort());
     const worldDeployment = production(world.config).kubernetes?.deployment ?? '';
+    for (const [namespace, names] of secretNames) {
+      const secretRules = (namespaceRules.get(namespace) ?? []).filter((r) => r.resources.includes('secrets'));
+      expect(
+        secretRules.map((r) => ({ ...r, resourceNames: [...(r.resourceNames ?? [])].sort() })),
+        `secrets in ${namespace}`,
+      ).toEqual(
+        names.length === 0
+          ? []
+          : [{ apiGroups: [''], resources: ['secrets'], resourceNames: names, verbs: ['get', 'update'] }],
+      );
+    }
+    // Beyond the Secrets (checked above against each namespace's config), every Role is the same.
     const shape = (rules: PolicyRule[], deployment: string) =>
       JSON.stringify(
-        rules.map((r) => ({
-          ...r,
-          resourceNames: r.resourceNames?.map((n) => (n === deployment ? '<deployment>' : n)),
-        })),
+        rules
+          .filter((r) => !r.resources.includes('secrets'))
+          .map((r) => ({
+            ...r,
+            resourceNames: r.resourceNames?.map((n) => (n === deployment ? '<deployment>' : n)),
+          })),
       );
     const reference = shape(namespaceRules.get(world.namespace) ?? [], worldDeployment);
     for (const [namespace, deployment] of managed) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { scriptsSchema } from '../../src/config/scripts-config.js';
 import type { UserErrorCode } from '../../src/errors.js';
 import { runbooks } from '../../src/jobs/registry.js';
 import { type Bot, createWorld, people, startBot, type World } from '../helpers/world.js';
@@ -103,6 +104,21 @@ const catalogCases: HostileCase[] = (
     ['restore rollback', 'run', 'restore rollback ../r-0123456789'],
     ['restore rollback', 'run', 'restore rollback'],
     ['perf', 'window', 'perf --window "$(id)"'],
+    ['scan image', 'severity', 'scan image --severity "HIGH; rm -rf /"'],
+    ['scan image', 'severity', 'scan image --severity "$(id)"'],
+    ['scan image', 'severity', 'scan image --severity "HIGH --exit-code 0"'],
+    ['certs renew', 'name', 'certs renew "thermaliq-api-tls; kubectl delete ns"'],
+    ['certs renew', 'name', 'certs renew "$(id)"'],
+    ['certs renew', 'name', 'certs renew ../thermaliq-api-tls'],
+    ['certs renew', 'name', 'certs renew thermaliq-api-tls/status'],
+    ['certs renew', 'name', 'certs renew'],
+    ['script', 'name', 'script "warm-cache; rm -rf /"'],
+    ['script', 'name', 'script "$(id)"'],
+    ['script', 'name', 'script ../warm-cache'],
+    ['script', 'args', 'script warm-cache "facilities=F-1; rm -rf /"'],
+    ['script', 'args', 'script warm-cache facilities=F-1 "days=$(id)"'],
+    ['script', 'args', 'script warm-cache "facilities=`id`"'],
+    ['script', 'args', 'script warm-cache facilities=F-1 "days=1 --concurrency 99"'],
   ] as const
 ).map(([runbook, param, text]) => ({ runbook, param, text, code: 'invalid_arguments', says: /\S/ }));
 
@@ -132,7 +148,25 @@ describe('injection: hostile values for every runbook parameter are refused befo
   let world: World;
   let bot: Bot;
   beforeAll(async () => {
-    world = await createWorld();
+    world = await createWorld((cfg) => {
+      // A script with typed parameters, so `script` arguments are refused by their types, not for a missing script.
+      const service = cfg.services.thermaliq;
+      if (service) {
+        service.scripts = scriptsSchema.parse([
+          {
+            name: 'warm-cache',
+            summary: 'Warm the cache',
+            argv: ['python', '/app/warm_cache.py', '--facilities', '{facilities}', '--days', '{days}'],
+            params: {
+              facilities: { type: 'list', pattern: '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}' },
+              days: { type: 'integer', min: 1, max: 365, default: 30 },
+            },
+            risk: 'change',
+            timeoutSeconds: 600,
+          },
+        ]);
+      }
+    });
     // No worker: a command wrongly accepted stays queued, so it cannot disturb the next case's Kubernetes count.
     bot = await startBot(world, { role: 'bot' });
   });

@@ -1,6 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import {
+  type CertManagerSimulation,
+  certificateStatusWrite,
+  FakeStatusError,
+  hasTrueCondition,
+  normalizeSecretWrite,
+  secretFixture,
+  simulateIssuance,
+} from './fake-kube-cert-manager.js';
+import { type ExecCall, ExecEndpoint, type ExecHandler } from './fake-kube-exec.js';
+import {
+  admitJob,
+  JobCreateError,
+  type JobOutcome,
+  type JobRunner,
+  jobFinished,
+  jobPod,
+  jobRunning,
+} from './fake-kube-jobs.js';
 import { applyJsonPatch, applyMergePatch, JsonPatchError } from './json-patch.js';
 import {
   cloneJson,
@@ -113,8 +132,33 @@ export interface FakeKube {
   addIngress(namespace: string, name: string, options: IngressFixtureOptions): JsonObject;
   /** Snapshot of an Ingress, or `undefined`. */
   ingress(namespace: string, name: string): JsonObject | undefined;
-  /** Answers requests whose path matches with a `Status` of `code` until {@link FakeKube.clearFaults}. */
-  failWith(pathRegex: RegExp, code: number, options?: { method?: string; message?: string }): void;
+  /**
+   * Stores an object of a served kind (RoleBindings, ClusterRoleBindings, NetworkPolicies, Services, …) as given,
+   * filling uid/resourceVersion/timestamps; `namespace` is ignored for cluster-scoped kinds. Returns the stored copy.
+   */
+  addResource(group: string, plural: string, namespace: string | undefined, obj: JsonObject): JsonObject;
+  /** Snapshots of the batch/v1 Jobs in `namespace`, sorted by name. */
+  jobs(namespace: string): JsonObject[];
+  /** Decides how each Job ends once its pod runs (undefined: Jobs keep running until {@link FakeKube.finishJob}). */
+  jobRunner: JobRunner | undefined;
+  /** Ends a running Job and its pod (if it still has one) with `outcome`, setting the pod's logs. */
+  finishJob(namespace: string, name: string, outcome: JobOutcome): void;
+  /** Adds a core v1 Secret of `type` with `data` given as text (stored base64-encoded, as the API does). */
+  addSecret(namespace: string, name: string, type: string, data: Record<string, string>): JsonObject;
+  /** Snapshot of a Secret, or `undefined`. */
+  secret(namespace: string, name: string): JsonObject | undefined;
+  /** What the simulated cert-manager does when a Certificate gets `Issuing=True` (default: never issues). */
+  certManager: CertManagerSimulation;
+  /** Snapshot of a cert-manager Certificate, or `undefined`. */
+  certificate(namespace: string, name: string): JsonObject | undefined;
+  /** Snapshots of the CertificateRequests in `namespace`, sorted by name. */
+  certificateRequests(namespace: string): JsonObject[];
+  /** Every exec started over WebSocket (pods/exec), in arrival order; the upgrade requests are in `requests` too. */
+  readonly execs: readonly ExecCall[];
+  /** Sets how exec commands answer (undefined: as a container without the executable does). */
+  onExec(handler: ExecHandler | undefined): void;
+  /** Answers requests whose path matches with a `Status` of `code` until {@link FakeKube.clearFaults} (or `times` of them). */
+  failWith(pathRegex: RegExp, code: number, options?: { method?: string; message?: string; times?: number }): void;
   /** Never answers requests whose path matches; their sockets stay open until `close()`. */
   hang(pathRegex: RegExp): void;
   /** Removes every fault and hang for new requests; requests already hanging stay open until `close()`. */
@@ -235,6 +279,76 @@ const RESOURCES: readonly ResourceDef[] = [
     verbs: new Set(['get', 'list', 'patch', 'update']),
     fields: fieldsOf(),
   },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'secrets',
+    kind: 'Secret',
+    namespaced: true,
+    custom: false,
+    verbs: new Set(['get', 'list', 'patch', 'update']),
+    fields: fieldsOf('type'),
+  },
+  {
+    group: 'cert-manager.io',
+    version: 'v1',
+    plural: 'certificaterequests',
+    kind: 'CertificateRequest',
+    namespaced: true,
+    custom: true,
+    verbs: new Set(['get', 'list']),
+    fields: fieldsOf(),
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'rolebindings',
+    kind: 'RoleBinding',
+    namespaced: true,
+    custom: false,
+    verbs: new Set(['get', 'list']),
+    fields: fieldsOf(),
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+    custom: false,
+    verbs: new Set(['get', 'list']),
+    fields: fieldsOf(),
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'networkpolicies',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+    custom: false,
+    verbs: new Set(['get', 'list']),
+    fields: fieldsOf(),
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    kind: 'Service',
+    namespaced: true,
+    custom: false,
+    verbs: new Set(['get', 'list']),
+    fields: fieldsOf('spec.clusterIP', 'spec.type'),
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    plural: 'jobs',
+    kind: 'Job',
+    namespaced: true,
+    custom: false,
+    verbs: new Set(['get', 'list', 'create', 'delete']),
+    fields: fieldsOf('status.successful'),
+  },
 ];
 
 const PATCH_TYPES = [
@@ -353,6 +467,8 @@ class FakeKubeServer implements FakeKube {
   latencyMs = 0;
   rolloutDelayMs = 0;
   metricsAvailable = true;
+  certManager: CertManagerSimulation = { outcome: 'never', validDays: 90 };
+  jobRunner: JobRunner | undefined = undefined;
 
   private resourceVersion = 1000;
   private readonly store = new Map<string, Map<string, JsonObject>>();
@@ -360,15 +476,38 @@ class FakeKubeServer implements FakeKube {
   private readonly startingPods = new Set<string>();
   private readonly logs = new Map<string, string>();
   private readonly metrics = new Map<string, Map<string, PodUsage>>();
-  private readonly faults: Array<{ pattern: RegExp; code: number; method?: string; message?: string }> = [];
+  private readonly faults: Array<{ pattern: RegExp; code: number; method?: string; message?: string; times?: number }> =
+    [];
   private readonly hangs: RegExp[] = [];
   private readonly hungResponses = new Set<ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly scheduled = new Set<string>();
   private closeServer: () => Promise<void> = async () => {};
+  private readonly exec = new ExecEndpoint({
+    findPod: (namespace, name) => this.find(this.podsDef(), namespace, name),
+    record: (req) => this.requests.push({ ...req, body: undefined, contentType: undefined }),
+    fault: (path, method) => {
+      const fault = this.faults.find(
+        (f) => f.pattern.test(path) && (f.method === undefined || f.method.toUpperCase() === method.toUpperCase()),
+      );
+      return fault ? kubeFaultStatus(fault.code, fault.message) : undefined;
+    },
+    hangs: (path) => this.hangs.some((p) => p.test(path)),
+  });
+
+  get execs(): readonly ExecCall[] {
+    return this.exec.calls;
+  }
+
+  onExec(handler: ExecHandler | undefined): void {
+    this.exec.handler = handler;
+  }
 
   async start(): Promise<void> {
-    const server = await startLocalHttpServer((req, res) => this.handle(req, res));
+    const server = await startLocalHttpServer(
+      (req, res) => this.handle(req, res),
+      (req, socket, head) => this.exec.upgrade(req, socket, head),
+    );
     this.url = server.origin;
     this.closeServer = () => server.close();
   }
@@ -759,7 +898,123 @@ class FakeKubeServer implements FakeKube {
     return found ? cloneJson(found) : undefined;
   }
 
-  failWith(pathRegex: RegExp, code: number, options: { method?: string; message?: string } = {}): void {
+  addSecret(namespace: string, name: string, type: string, data: Record<string, string>): JsonObject {
+    return cloneJson(this.put(this.def('', 'secrets'), namespace, secretFixture(namespace, name, type, data)));
+  }
+
+  secret(namespace: string, name: string): JsonObject | undefined {
+    const found = this.find(this.def('', 'secrets'), namespace, name);
+    return found ? cloneJson(found) : undefined;
+  }
+
+  certificate(namespace: string, name: string): JsonObject | undefined {
+    const found = this.find(this.def('cert-manager.io', 'certificates'), namespace, name);
+    return found ? cloneJson(found) : undefined;
+  }
+
+  certificateRequests(namespace: string): JsonObject[] {
+    return this.list(this.def('cert-manager.io', 'certificaterequests'), namespace).map((r) => cloneJson(r));
+  }
+
+  /** PUT/GET of `certificates/{name}/status`; an update that sets Issuing=True starts the simulated cert-manager. */
+  private certificateStatus(method: string, namespace: string, name: string, raw: string): JsonObject {
+    const def = this.def('cert-manager.io', 'certificates');
+    const existing = this.find(def, namespace, name);
+    if (!existing) throw new KubeHttpError(404, kubeNotFound(def.plural, def.group, name));
+    if (method === 'GET') return existing;
+    if (method !== 'PUT') throw this.methodNotAllowed();
+    const body = this.parseBody(raw);
+    if (!isJsonObject(body)) throw this.badRequest('the body of the request must be a JSON object');
+    this.checkResourceVersion(def, existing, body);
+    const stored = this.put(def, namespace, certificateStatusWrite(existing, body));
+    if (
+      hasTrueCondition(stored, 'Issuing') &&
+      !hasTrueCondition(existing, 'Issuing') &&
+      this.certManager.outcome !== 'never'
+    ) {
+      const sim = { ...this.certManager };
+      this.schedule(`issue:${namespace}/${name}`, () => {
+        const current = this.find(def, namespace, name);
+        if (!current || !hasTrueCondition(current, 'Issuing')) return;
+        const { certificate, request } = simulateIssuance(current, sim, new Date());
+        this.put(this.def('cert-manager.io', 'certificaterequests'), namespace, request);
+        this.put(def, namespace, certificate);
+      });
+    }
+    return stored;
+  }
+
+  addResource(group: string, plural: string, namespace: string | undefined, obj: JsonObject): JsonObject {
+    return cloneJson(this.put(this.def(group, plural), namespace, cloneJson(obj)));
+  }
+
+  jobs(namespace: string): JsonObject[] {
+    return this.list(this.def('batch', 'jobs'), namespace).map((j) => cloneJson(j));
+  }
+
+  finishJob(namespace: string, name: string, outcome: JobOutcome): void {
+    const job = this.find(this.def('batch', 'jobs'), namespace, name);
+    const pod = this.list(this.podsDef(), namespace).find(
+      (p) => stringMapAt(objectAt(p, 'metadata'), 'labels')['batch.kubernetes.io/job-name'] === name,
+    );
+    if (!job) throw new Error(`FakeKube.finishJob: no job ${namespace}/${name}`);
+    // A pod deleted under a running Job counts as failed; the Job still ends, with no pod left to read.
+    if (pod) {
+      for (const [container, text] of Object.entries(outcome.logs ?? {})) {
+        this.setPodLogs(namespace, nameOf(pod), text, { container });
+      }
+    }
+    jobFinished(job, pod, outcome, new Date());
+    if (pod) this.put(this.podsDef(), namespace, pod);
+    this.put(this.def('batch', 'jobs'), namespace, job);
+  }
+
+  /** POST of a Job: admitted as the API server does, then the Job controller starts its pod. */
+  private createJob(namespace: string, raw: string): JsonObject {
+    const def = this.def('batch', 'jobs');
+    const body = this.parseBody(raw);
+    if (!isJsonObject(body)) throw this.badRequest('the body of the request must be a JSON object');
+    let job: JsonObject;
+    try {
+      job = admitJob(body, (name) => this.find(def, namespace, name) !== undefined);
+    } catch (error) {
+      if (error instanceof JobCreateError) throw new KubeHttpError(error.code, error.status);
+      throw error;
+    }
+    const stored = this.put(def, namespace, job);
+    const name = nameOf(stored);
+    this.schedule(`job:${namespace}/${name}`, () => {
+      const current = this.find(def, namespace, name);
+      if (!current) return;
+      const now = new Date();
+      this.put(this.podsDef(), namespace, jobPod(current, now));
+      jobRunning(current, now);
+      this.put(def, namespace, current);
+      const outcome = this.jobRunner?.(cloneJson(current));
+      if (outcome) this.schedule(`job-end:${namespace}/${name}`, () => this.finishJob(namespace, name, outcome));
+    });
+    return cloneJson(stored);
+  }
+
+  /** DELETE of a Job: Background or Foreground propagation removes its pods too; the default (orphan) keeps them. */
+  private deleteJob(namespace: string, job: JsonObject, url: URL, raw: string): JsonObject {
+    const name = nameOf(job);
+    const body = raw === '' ? undefined : tryParseJson(raw);
+    const policy =
+      url.searchParams.get('propagationPolicy') ??
+      (isJsonObject(body) ? stringAt(body, 'propagationPolicy') : undefined);
+    this.remove(this.def('batch', 'jobs'), namespace, name);
+    if (policy === 'Background' || policy === 'Foreground') {
+      for (const pod of this.list(this.podsDef(), namespace)) {
+        if (stringMapAt(objectAt(pod, 'metadata'), 'labels')['batch.kubernetes.io/job-name'] === name) {
+          this.remove(this.podsDef(), namespace, nameOf(pod));
+        }
+      }
+    }
+    return job;
+  }
+
+  failWith(pathRegex: RegExp, code: number, options: { method?: string; message?: string; times?: number } = {}): void {
     this.faults.push({ pattern: pathRegex, code, ...options });
   }
 
@@ -778,6 +1033,7 @@ class FakeKubeServer implements FakeKube {
     this.scheduled.clear();
     for (const res of this.hungResponses) res.destroy();
     this.hungResponses.clear();
+    this.exec.close();
     await this.closeServer();
   }
 
@@ -804,6 +1060,8 @@ class FakeKubeServer implements FakeKube {
       (f) => f.pattern.test(url.pathname) && (f.method === undefined || f.method.toUpperCase() === method),
     );
     if (fault) {
+      // A fault with `times` answers that many matching requests, then the API behaves again.
+      if (fault.times !== undefined && --fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
       this.sendStatus(res, kubeFaultStatus(fault.code, fault.message));
       return;
     }
@@ -846,18 +1104,24 @@ class FakeKubeServer implements FakeKube {
     }
 
     if (route.name === undefined) {
+      if (method === 'POST' && def.plural === 'jobs') return this.createJob(route.namespace ?? 'default', raw);
       if (method !== 'GET') throw this.methodNotAllowed();
       return this.listResponse(def, route.namespace, url);
     }
     const name = route.name;
     if (def.namespaced && route.namespace === undefined) throw new KubeHttpError(404, kubeUnknownPath());
 
+    if (route.subresource === 'exec' && def.plural === 'pods')
+      throw new KubeHttpError(400, ExecEndpoint.upgradeRequired());
     if (route.subresource === 'log' && def.plural === 'pods') {
       if (method !== 'GET') throw this.methodNotAllowed();
       return this.podLog(route.namespace ?? 'default', name, url);
     }
     if (route.subresource === 'scale' && def.plural === 'deployments') {
       return this.deploymentScale(method, route.namespace ?? 'default', name, raw, contentType);
+    }
+    if (route.subresource === 'status' && def.plural === 'certificates') {
+      return this.certificateStatus(method, route.namespace ?? 'default', name, raw);
     }
     if (route.subresource !== undefined) throw new KubeHttpError(404, kubeUnknownPath());
 
@@ -888,6 +1152,7 @@ class FakeKubeServer implements FakeKube {
       case 'DELETE': {
         if (!def.verbs.has('delete')) throw this.methodNotAllowed();
         if (!existing) throw new KubeHttpError(404, kubeNotFound(def.plural, def.group, name));
+        if (def.plural === 'jobs') return this.deleteJob(route.namespace ?? 'default', existing, url, raw);
         return this.deletePod(route.namespace ?? 'default', existing);
       }
       default:
@@ -1007,6 +1272,14 @@ class FakeKubeServer implements FakeKube {
         const annotations = ensureObjectAt(meta, 'annotations');
         const revision = Number(stringAt(annotations, 'deployment.kubernetes.io/revision') ?? '1');
         annotations['deployment.kubernetes.io/revision'] = String(revision + 1);
+      }
+    }
+    if (def.plural === 'secrets') {
+      try {
+        normalizeSecretWrite(existing, next);
+      } catch (error) {
+        if (error instanceof FakeStatusError) throw new KubeHttpError(error.code, error.status);
+        throw error;
       }
     }
     const stored = this.put(def, namespace, next);

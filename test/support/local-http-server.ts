@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** Handles one request on a {@link LocalHttpServer}; thrown errors become a plain 500. */
 export type LocalRequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -14,8 +14,14 @@ export interface LocalHttpServer {
   close(): Promise<void>;
 }
 
+/** Handles an HTTP `Upgrade` request (WebSocket) on a {@link LocalHttpServer}; it owns the socket from then on. */
+export type LocalUpgradeHandler = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+
 /** Starts an HTTP server on 127.0.0.1 with `listen(0)` and returns once it is listening. */
-export async function startLocalHttpServer(handler: LocalRequestHandler): Promise<LocalHttpServer> {
+export async function startLocalHttpServer(
+  handler: LocalRequestHandler,
+  upgrade?: LocalUpgradeHandler,
+): Promise<LocalHttpServer> {
   const server = createServer((req, res) => {
     Promise.resolve()
       .then(() => handler(req, res))
@@ -28,6 +34,8 @@ export async function startLocalHttpServer(handler: LocalRequestHandler): Promis
         res.end(`fake server error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       });
   });
+  // Without a listener Node closes upgrade requests; with one, the handler owns (and must close) the socket.
+  if (upgrade) server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => upgrade(req, socket, head));
   // Keep-alive sockets would otherwise delay close() until clients time out.
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,11 @@ export const runReportSchema = z.object({
   headline: z.string(),
   items: z.array(itemSchema),
   details: z.array(z.object({ title: z.string(), lines: z.array(z.string()) })),
+  files: z
+    .array(
+      z.object({ filename: z.string(), title: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']) }),
+    )
+    .optional(),
 });
 
 /** What a read-only runbook declares: its words, its params, and how it gathers its report. */

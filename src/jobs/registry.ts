@@ -4,6 +4,7 @@ import { backupPruneRunbook } from './runbooks/backup/backup-prune.js';
 import { dataRunbooks } from './runbooks/catalog-data.js';
 import { digestRunbooks } from './runbooks/catalog-digests.js';
 import { opsRunbooks } from './runbooks/catalog-ops.js';
+import { releaseRunbooks } from './runbooks/catalog-release.js';
 import { securityRunbooks } from './runbooks/catalog-security.js';
 import { healthRunbook } from './runbooks/monitor/health.js';
 import { restoreRunbook } from './runbooks/restore/restore.js';
@@ -24,4 +25,5 @@ export const runbooks: ReadonlyMap<string, Runbook<unknown>> = new Map<string, R
   ...opsRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
   ...digestRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
   ...securityRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
+  ...releaseRunbooks.map((rb): [string, Runbook<unknown>] => [rb.name, rb]),
 ]);

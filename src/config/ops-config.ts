@@ -4,10 +4,14 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, messageOf } from '../errors.js';
 import { alertsConfigSchema } from './alerts-config.js';
+import { capacityConfigSchema } from './capacity-config.js';
+import { drConfigSchema } from './dr-config.js';
 import { interpolate } from './interpolate.js';
+import { logsConfigSchema } from './logs-config.js';
 import { scriptsSchema } from './scripts-config.js';
 import { secretsConfigSchema } from './secrets-config.js';
 import { thresholdsSchema } from './thresholds.js';
+import { tuningConfigSchema } from './tuning-config.js';
 
 /** An optional string where an empty value (e.g. `${VAR:-}`) means "not configured". */
 const optional = z
@@ -108,6 +112,10 @@ const kubernetesSchema = z
       .optional(),
     /** Pod-log lines read per pod for the error scan. */
     logTailLines: z.number().int().min(1).max(100_000).default(1000),
+    /** The Argo Rollouts `Rollout` of `rollout …` (argoproj.io/v1alpha1); the deployment's name when unset. */
+    rollout: k8sName.optional(),
+    /** How long `rollout promote|abort|undo` wait for the controller's result (default 600). */
+    rolloutWaitSeconds: z.number().int().min(1).max(3600).optional(),
     /** The Job `scan image` starts: trivy's image, its deadline, how long the finished Job is kept, its resources. */
     scanner: scannerSchema.optional(),
   })
@@ -197,10 +205,18 @@ const environmentSchema = z
     backups: backupsSchema.optional(),
     prometheus: prometheusSchema.optional(),
     healthUrl: optionalUrl(/^https?:\/\//, 'https://api.example.com/health'),
+    /** Per-pod capacity and queries for `capacity` (see capacity-config.ts). */
+    capacity: capacityConfigSchema.optional(),
+    /** The secondary `dr drill` checks, its probe and RTO target (see dr-config.ts). */
+    dr: drConfigSchema.optional(),
     /** Commands `script` runs in a pod; added to (or, by name, replacing) the service's own. */
     scripts: scriptsSchema.default([]),
     /** The Secrets `rotate db-password` and `rotate internal-cert` change. */
     secrets: secretsConfigSchema.optional(),
+    /** The database server's memory and the application's worker variables, for `tune db` and `tune workers`. */
+    tuning: tuningConfigSchema.optional(),
+    /** The S3 log archive and Elasticsearch indices `logs prune` deletes past their retention. */
+    logs: logsConfigSchema.optional(),
     /** host:port endpoints whose certificate is checked with a TLS handshake. */
     tlsEndpoints: z
       .array(

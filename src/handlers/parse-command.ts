@@ -8,7 +8,7 @@ export interface ParsedLine {
 }
 
 /** Flags that take no value. Every other flag takes the next word (or `=value`). */
-const booleanFlags = new Set(['dry-run', 'force', 'restore-test', 'help', 'run', 'confirm-large']);
+const booleanFlags = new Set(['dry-run', 'force', 'restore-test', 'help', 'run', 'confirm-large', 'apply']);
 
 /** The outcome of tokenizing: a line, or a reason the text cannot be read. */
 export type TokenizeResult = { ok: true; line: ParsedLine } | { ok: false; reason: string };

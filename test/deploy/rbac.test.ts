@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { interpolate } from '../../src/config/interpolate.js';
 import { parseOpsConfig } from '../../src/config/ops-config.js';
 import { createKubeTarget, type KubeTarget } from '../../src/infra/kube.js';
+import { createKubeArgoRollouts, type KubeArgoRollouts } from '../../src/infra/kube-argo-rollouts.js';
 import { createKubeCertIssuance, type KubeCertIssuance } from '../../src/infra/kube-cert-issuance.js';
+import { createDeploymentEnv, type DeploymentEnv } from '../../src/infra/kube-deployment-env.js';
 import { createKubeExec, type KubeExec } from '../../src/infra/kube-exec.js';
 import { createKubeSecrets, type KubeSecrets } from '../../src/infra/kube-secrets.js';
 import { createKubeSecurity, type KubeSecurity } from '../../src/infra/kube-security.js';
@@ -91,6 +93,29 @@ const issuanceCalls: Exercise<KubeCertIssuance> = {
   listRequests: (k) => k.listRequests('thermaliq-api-tls'),
 };
 
+/** `rollout …`'s Argo Rollouts calls, on the Rollout the shipped config implies (the deployment's name). */
+const rolloutCalls: Exercise<KubeArgoRollouts> = {
+  readRollout: (k) => k.readRollout('thermaliq'),
+  listRolloutNames: (k) => k.listRolloutNames(),
+  listRevisions: async (k) => {
+    const r = await k.readRollout('thermaliq');
+    return r ? k.listRevisions(r) : [];
+  },
+  patchStatus: (k) => k.patchStatus('thermaliq', { pauseConditions: null }),
+  patchSpec: (k) => k.patchSpec('thermaliq', { paused: false }),
+  replaceTemplate: (k) => k.replaceTemplate('thermaliq', { metadata: { labels: { app: 'thermaliq' } }, spec: {} }),
+};
+
+/** `tune workers`' calls: read the containers' CPU and env, and `kubectl set env` as one JSON Patch. */
+const deploymentEnvCalls: Exercise<DeploymentEnv> = {
+  readContainers: (k) => k.readContainers(),
+  setEnv: async (k) => {
+    const { containers } = await k.readContainers();
+    const first = containers[0];
+    return first ? k.setEnv(first, [{ name: 'RBAC_PROBE', value: '1' }]) : undefined;
+  },
+};
+
 /** The adapter files allowed to build Kubernetes API clients: exactly the ones whose calls are exercised above. */
 const adapterFiles = [
   'infra/kube.ts',
@@ -98,6 +123,8 @@ const adapterFiles = [
   'infra/kube-security.ts',
   'infra/kube-secrets.ts',
   'infra/kube-cert-issuance.ts',
+  'infra/kube-argo-rollouts.ts',
+  'infra/kube-deployment-env.ts',
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -184,6 +211,9 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     });
     const secretsSent = await exercise(world, createKubeSecrets(kubeConfig, 'rbac'), secretCalls);
     const issuanceSent = await exercise(world, createKubeCertIssuance(kubeConfig, 'rbac'), issuanceCalls);
+    world.kube.argo.addRollout(world.namespace, 'thermaliq', { image: 'rbac:2', history: ['rbac:1'] });
+    const rolloutSent = await exercise(world, createKubeArgoRollouts(kubeConfig, 'rbac'), rolloutCalls);
+    const deploymentEnvSent = await exercise(world, createDeploymentEnv(kubeConfig, 'rbac'), deploymentEnvCalls);
     fromFlows.adapters = since(start);
     silentMethods = Object.entries({
       ...targetSent,
@@ -192,6 +222,8 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
       ...securitySent,
       ...secretsSent,
       ...issuanceSent,
+      ...rolloutSent,
+      ...deploymentEnvSent,
     })
       .filter(([, n]) => n === 0)
       .map(([name]) => name);
@@ -271,6 +303,8 @@ describe('RBAC: deploy/kubernetes grants exactly the Kubernetes API calls the co
     expect(functionKeys(createKubeSecrets(kubeConfig, 'x'))).toEqual(Object.keys(secretCalls).sort());
     expect(functionKeys(createKubeCertIssuance(kubeConfig, 'x'))).toEqual(Object.keys(issuanceCalls).sort());
     expect(functionKeys(createKubeSecurity(kubeConfig, 'x'))).toEqual(Object.keys(securityCalls).sort());
+    expect(functionKeys(createKubeArgoRollouts(kubeConfig, 'x'))).toEqual(Object.keys(rolloutCalls).sort());
+    expect(functionKeys(createDeploymentEnv(kubeConfig, 'x'))).toEqual(Object.keys(deploymentEnvCalls).sort());
     const filesWith = (needle: string) =>
       sourceFiles(srcDir)
         .filter((f) => readFileSync(f, 'utf8').includes(needle))

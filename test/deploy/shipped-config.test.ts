@@ -52,7 +52,8 @@ function leaves(node: unknown, path = ''): Map<string, unknown> {
  * PromQL overrides are per service and optional by design (the defaults are the guides' queries); every other
  * variable-driven key is a target every environment needs.
  */
-const perServiceOptional = /^prometheus\.(queries|perf)\./;
+// The log archive (`logs prune`) is the VCCI guide's alone, so only its service declares one.
+const perServiceOptional = /^(prometheus\.(queries|perf)\.|logs\.)/;
 
 /** The targets no environment may go without. */
 const requiredTargets = [

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drConfigSchema } from '../../src/config/dr-config.js';
+import { logsConfigSchema } from '../../src/config/logs-config.js';
 import type { RoleName } from '../../src/config/ops-config.js';
 import { scriptsSchema } from '../../src/config/scripts-config.js';
 import { answeredCommands } from '../../src/handlers/handle-command.js';
@@ -63,6 +65,10 @@ const argsOf: Record<string, string> = {
   'db reindex': '',
   'db vacuum-full': '',
   'db partitions': '',
+  'tune db': '',
+  'tune cache': '',
+  'tune workers': '',
+  'logs prune': '',
   'cache stats': '',
   'cache ttl-audit': '',
   'cache set-ttl': 'authz:* 60',
@@ -75,10 +81,16 @@ const argsOf: Record<string, string> = {
   maintenance: 'on',
   certs: '',
   'certs renew': 'thermaliq-api-tls',
+  rollout: '',
+  'rollout promote': '',
+  'rollout abort': '',
+  'rollout undo': '',
   'rotate db-password': '',
   'rotate internal-cert': '',
   errors: '',
   perf: '',
+  capacity: '',
+  'dr drill': '',
   'digest daily': '',
   'digest weekly': '',
   'digest monthly': '',
@@ -108,6 +120,37 @@ const raisedRisk: { text: string; risk: TableRisk; note: string }[] = [
   { text: 'scale 0', risk: 'destructive', note: '`scale` is `destructive` to 0 replicas' },
   { text: 'scale 4 --confirm-large', risk: 'destructive', note: 'or with `--confirm-large`' },
   { text: 'script warm-cache', risk: 'change', note: '`script` takes the risk the ops config declares for the script' },
+  {
+    text: 'rollout undo',
+    risk: 'destructive',
+    note: '`rollout undo` is `destructive` in environments whose name starts with `prod`',
+  },
+  { text: 'tune db --apply', risk: 'destructive', note: '`tune db` is `destructive` with `--apply` or `--rollback`' },
+  {
+    text: 'tune db --rollback r-0123456789',
+    risk: 'destructive',
+    note: '`tune db` is `destructive` with `--apply` or `--rollback`',
+  },
+  {
+    text: 'tune cache --apply',
+    risk: 'destructive',
+    note: '`tune cache --apply` and `tune workers --apply` are `change`, and `destructive` in environments whose name starts with `prod`',
+  },
+  {
+    text: 'tune workers --apply',
+    risk: 'destructive',
+    note: '`tune cache --apply` and `tune workers --apply` are `change`, and `destructive` in environments whose name starts with `prod`',
+  },
+  {
+    text: 'tune workers --apply --env staging',
+    risk: 'change',
+    note: '`tune cache --apply` and `tune workers --apply` are `change`, and `destructive` in environments whose name starts with `prod`',
+  },
+  {
+    text: 'tune cache --apply --env staging',
+    risk: 'change',
+    note: '`tune cache --apply` and `tune workers --apply` are `change`, and `destructive` in environments whose name starts with `prod`',
+  },
 ];
 /** Further invocations of commands whose risk depends on arguments: the other side of each risk note. */
 const variants = [
@@ -117,6 +160,13 @@ const variants = [
   'scale 0',
   'scale 4 --confirm-large',
   'script warm-cache',
+  'rollout undo --env staging',
+  'tune db --apply',
+  'tune db --rollback r-0123456789',
+  'tune cache --apply',
+  'tune cache --apply --env staging',
+  'tune workers --apply',
+  'tune workers --apply --env staging',
 ];
 
 interface Invocation {
@@ -342,6 +392,10 @@ beforeAll(async () => {
         },
       ]);
     }
+    // A DR secondary (staging, which the ops world puts on the same cluster), so `dr drill` is accepted.
+    production(cfg).dr = drConfigSchema.parse({ secondary: 'staging' });
+    // `logs prune` validates that a log archive is configured; the plan (never approved here) only lists it.
+    production(cfg).logs = logsConfigSchema.parse({ s3: { bucket: 'thermaliq-backups', prefix: 'authz-logs/' } });
   });
   await ops.world.s3.putObject(ops.world.s3.bucket, `${ops.world.backupPrefix}${backupKey}`, 'backup-bytes');
   // A deployment a restore left scaled down, so `restore scale-up` has something to bring back.
@@ -349,6 +403,8 @@ beforeAll(async () => {
   if (!kubeConfig) throw new Error('the ops world has no Kubernetes target');
   const kube = createKubeTarget(kubeConfig, 'authz');
   await kube.annotateDeployment({ [replicasBeforeRestoreAnnotation]: '3' });
+  // An Argo Rollouts Rollout (named as the deployment, the default), so `rollout …` is accepted.
+  ops.world.kube.argo.addRollout(ops.world.namespace, 'thermaliq', { image: 'authz:2', history: ['authz:1'] });
   signingSecret = botEnv(ops.world).SLACK_SIGNING_SECRET ?? '';
   bot = await startBot(ops.world, { role: 'bot' });
   // A run for `run <id>` to show.

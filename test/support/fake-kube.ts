@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ArgoRolloutsController, type FakeArgoRollouts } from './fake-kube-argo.js';
 import {
   type CertManagerSimulation,
   certificateStatusWrite,
@@ -153,6 +154,8 @@ export interface FakeKube {
   certificate(namespace: string, name: string): JsonObject | undefined;
   /** Snapshots of the CertificateRequests in `namespace`, sorted by name. */
   certificateRequests(namespace: string): JsonObject[];
+  /** Argo Rollouts: Rollouts (argoproj.io/v1alpha1) and their ReplicaSets, with a simulated controller. */
+  readonly argo: FakeArgoRollouts;
   /** Every exec started over WebSocket (pods/exec), in arrival order; the upgrade requests are in `requests` too. */
   readonly execs: readonly ExecCall[];
   /** Sets how exec commands answer (undefined: as a container without the executable does). */
@@ -340,6 +343,26 @@ const RESOURCES: readonly ResourceDef[] = [
     fields: fieldsOf('spec.clusterIP', 'spec.type'),
   },
   {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'rollouts',
+    kind: 'Rollout',
+    namespaced: true,
+    custom: true,
+    verbs: new Set(['get', 'list', 'patch', 'update']),
+    fields: fieldsOf(),
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    plural: 'replicasets',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    custom: false,
+    verbs: new Set(['get', 'list']),
+    fields: fieldsOf(),
+  },
+  {
     group: 'batch',
     version: 'v1',
     plural: 'jobs',
@@ -469,6 +492,11 @@ class FakeKubeServer implements FakeKube {
   metricsAvailable = true;
   certManager: CertManagerSimulation = { outcome: 'never', validDays: 90 };
   jobRunner: JobRunner | undefined = undefined;
+  readonly argo = new ArgoRolloutsController({
+    find: (plural, namespace, name) => this.find(this.argoDef(plural), namespace, name),
+    put: (plural, namespace, obj) => this.put(this.argoDef(plural), namespace, obj),
+    list: (plural, namespace) => this.list(this.argoDef(plural), namespace),
+  });
 
   private resourceVersion = 1000;
   private readonly store = new Map<string, Map<string, JsonObject>>();
@@ -528,6 +556,32 @@ class FakeKubeServer implements FakeKube {
     const def = RESOURCES.find((r) => r.group === group && r.plural === plural);
     if (!def) throw new Error(`unknown resource ${plural}.${group}`);
     return def;
+  }
+
+  private argoDef(plural: 'rollouts' | 'replicasets'): ResourceDef {
+    return plural === 'rollouts' ? this.def('argoproj.io', 'rollouts') : this.def('apps', 'replicasets');
+  }
+
+  /** PATCH/GET of `rollouts/{name}/status`: only the status is taken from the patched object; the controller reacts. */
+  private rolloutStatus(
+    method: string,
+    namespace: string,
+    name: string,
+    raw: string,
+    contentType: string | undefined,
+  ): JsonObject {
+    const def = this.argoDef('rollouts');
+    const existing = this.find(def, namespace, name);
+    if (!existing) throw new KubeHttpError(404, kubeNotFound(def.plural, def.group, name));
+    if (method === 'GET') return existing;
+    if (method !== 'PATCH') throw this.methodNotAllowed();
+    const patched = this.applyPatch(def, existing, raw, contentType);
+    const next = cloneJson(existing);
+    if (patched.status === undefined) delete next.status;
+    else next.status = patched.status;
+    this.put(def, namespace, next);
+    this.argo.reconcile(namespace, name);
+    return this.find(def, namespace, name) ?? next;
   }
 
   private nextResourceVersion(): string {
@@ -1123,6 +1177,9 @@ class FakeKubeServer implements FakeKube {
     if (route.subresource === 'status' && def.plural === 'certificates') {
       return this.certificateStatus(method, route.namespace ?? 'default', name, raw);
     }
+    if (route.subresource === 'status' && def.plural === 'rollouts') {
+      return this.rolloutStatus(method, route.namespace ?? 'default', name, raw, contentType);
+    }
     if (route.subresource !== undefined) throw new KubeHttpError(404, kubeUnknownPath());
 
     const existing = this.find(def, route.namespace, name);
@@ -1288,6 +1345,10 @@ class FakeKubeServer implements FakeKube {
       if (specChanged) this.scheduleReconcile(stored);
     }
     if (def.plural === 'pods') this.refreshDeploymentsIn(namespace);
+    if (def.plural === 'rollouts') {
+      this.argo.reconcile(namespace ?? 'default', nameOf(stored));
+      return this.find(def, namespace, nameOf(stored)) ?? stored;
+    }
     return stored;
   }
 

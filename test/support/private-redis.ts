@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, waitUntil } from './services.js';
@@ -22,20 +22,26 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Stops it for good and deletes its data directory. */
   close(): Promise<void>;
+  /** The config file it was started with (`startPrivateRedis({ configFile: true })`), which CONFIG REWRITE writes. */
+  readonly configFile?: string;
 }
 
 const redisServer = process.env.TEST_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 /** Starts a private, persistent Redis on a free 127.0.0.1 port. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: { configFile?: boolean } = {}): Promise<PrivateRedis> {
   const port = await closedPort();
   const dir = mkdtempSync(join(tmpdir(), 'private-redis-'));
+  // Without a config file (the default), Redis refuses CONFIG REWRITE, as a container started with flags does.
+  const configFile = opts.configFile ? join(dir, 'redis.conf') : undefined;
+  if (configFile) writeFileSync(configFile, '# written by the test; CONFIG REWRITE appends here\n');
   let child: ChildProcess | undefined;
 
   const launch = async () => {
     const proc = spawn(
       redisServer,
       [
+        ...(configFile ? [configFile] : []),
         '--port',
         String(port),
         '--bind',
@@ -80,6 +86,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    ...(configFile ? { configFile } : {}),
     stop,
     async start() {
       if (child) throw new Error('private Redis is already running');

@@ -3,6 +3,7 @@ import type { Runbook, RunTarget } from '../../runbook.js';
 import { computeCostSection } from './digest-cost.js';
 import { cpuUsageSection } from './digest-cpu-usage.js';
 import { latencySloSections } from './digest-latency-slo.js';
+import { monthlyPointers, pointerResults } from './digest-pointers.js';
 import {
   type DigestParams,
   digestParams,
@@ -52,8 +53,18 @@ export const digestMonthlyRunbook: Runbook<DigestParams> = {
       run: (ctx) =>
         runSections(ctx, sections(ctx.target), { timeoutMs: Math.max(ctx.checkTimeoutMs, minSectionTimeoutMs) }),
     },
+    {
+      name: 'pointers',
+      title: 'Point at the runbooks whose thresholds were crossed',
+      timeoutMs: 60_000,
+      idempotent: true,
+      run: (ctx) => monthlyPointers(ctx),
+    },
   ],
   report(target, _params, outputs) {
-    return digestReport('Monthly audit', target, sectionResults(outputs.audit));
+    return digestReport('Monthly audit', target, [
+      ...sectionResults(outputs.audit),
+      ...pointerResults(outputs.pointers),
+    ]);
   },
 };

@@ -5,6 +5,7 @@ import { backupsSection } from './digest-backups.js';
 import { cacheStatsSection } from './digest-cache-stats.js';
 import { dbHighlightsSection } from './digest-db-highlights.js';
 import { latencyTrend, latencyTrendOutputSchema } from './digest-latency-trend.js';
+import { pointerResults, weeklyPointers } from './digest-pointers.js';
 import {
   type DigestParams,
   digestParams,
@@ -51,11 +52,22 @@ export const digestWeeklyRunbook: Runbook<DigestParams> = {
       idempotent: true,
       run: (ctx) => latencyTrend(ctx),
     },
+    {
+      name: 'pointers',
+      title: 'Point at the runbooks whose thresholds were crossed',
+      timeoutMs: 60_000,
+      idempotent: true,
+      run: (ctx) => weeklyPointers(ctx),
+    },
   ],
   report(target, _params, outputs) {
     const trend =
       outputs['latency-trend'] === undefined ? undefined : latencyTrendOutputSchema.parse(outputs['latency-trend']);
-    const results = [...sectionResults(outputs.sections), ...(trend ? [trend.result] : [])];
+    const results = [
+      ...sectionResults(outputs.sections),
+      ...(trend ? [trend.result] : []),
+      ...pointerResults(outputs.pointers),
+    ];
     return digestReport('Weekly digest', target, results, { files: trend?.chart ? [trend.chart] : [] });
   },
 };

@@ -1,3 +1,4 @@
+import type { KubernetesTarget } from '../../../config/ops-config.js';
 import { UserError } from '../../../errors.js';
 import type { Infra } from '../../../infra/infra.js';
 import { missingKubeKeys } from '../../../infra/kube-config.js';
@@ -17,20 +18,29 @@ export function kubeNotConfigured(target: RunTarget, missing: string | undefined
   );
 }
 
-// One adapter per Infra (i.e. per run or validation), built on first use and dropped with it.
-const cache = new WeakMap<Infra, KubeWorkloads>();
+/**
+ * A Kubernetes adapter getter: one adapter per Infra (i.e. per run or validation), built on first use by `create` and
+ * dropped with it, or the refusal naming the exact config keys that keep the cluster from being reached.
+ */
+export function kubeAdapter<A>(
+  create: (kubernetes: KubernetesTarget, where: string) => A,
+): (ctx: Pick<RunbookContext, 'infra' | 'target'>) => A {
+  const cache = new WeakMap<Infra, A>();
+  return (ctx) => {
+    const cached = cache.get(ctx.infra);
+    if (cached) return cached;
+    const kubernetes = ctx.target.env.kubernetes;
+    const missing = missingKubeKeys(kubernetes);
+    if (!kubernetes || missing !== undefined) throw kubeNotConfigured(ctx.target, missing);
+    const adapter = create(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
+    cache.set(ctx.infra, adapter);
+    return adapter;
+  };
+}
 
 /** The environment's workload adapter, or a UserError naming the config that is missing. */
-export function requireWorkloads(ctx: Pick<RunbookContext, 'infra' | 'target'>): KubeWorkloads {
-  const cached = cache.get(ctx.infra);
-  if (cached) return cached;
-  const kubernetes = ctx.target.env.kubernetes;
-  const missing = missingKubeKeys(kubernetes);
-  if (!kubernetes || missing !== undefined) throw kubeNotConfigured(ctx.target, missing);
-  const workloads = createKubeWorkloads(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
-  cache.set(ctx.infra, workloads);
-  return workloads;
-}
+export const requireWorkloads: (ctx: Pick<RunbookContext, 'infra' | 'target'>) => KubeWorkloads =
+  kubeAdapter(createKubeWorkloads);
 
 /** Production-like environments, where a restart needs approval. */
 export function isProduction(target: RunTarget): boolean {

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { UserError } from '../../../errors.js';
-import type { Infra } from '../../../infra/infra.js';
 import {
   canaryWeight,
   describeStep,
@@ -14,10 +13,9 @@ import {
   whereItStands,
 } from '../../../infra/kube-argo-rollout-state.js';
 import { createKubeArgoRollouts, type KubeArgoRollouts } from '../../../infra/kube-argo-rollouts.js';
-import { missingKubeKeys } from '../../../infra/kube-config.js';
 import type { ProgressItem, RunReport } from '../../report.js';
 import type { RunbookContext, RunTarget, StepContext } from '../../runbook.js';
-import { environmentPath, kubeNotConfigured } from '../k8s/k8s-context.js';
+import { environmentPath, kubeAdapter } from '../k8s/k8s-context.js';
 import { formatAge } from '../k8s/k8s-format.js';
 
 /** No arguments: extra words and unknown flags are refused by name (see `leftovers`). */
@@ -29,19 +27,9 @@ export const pollIntervalMs = 200;
 /** How long promote, abort and undo wait for the controller by default (`kubernetes.rolloutWaitSeconds`). */
 export const defaultWaitSeconds = 600;
 
-const cache = new WeakMap<Infra, KubeArgoRollouts>();
-
 /** The environment's Argo Rollouts adapter, or a UserError naming the config that is missing. */
-export function requireRollouts(ctx: Pick<RunbookContext, 'infra' | 'target'>): KubeArgoRollouts {
-  const cached = cache.get(ctx.infra);
-  if (cached) return cached;
-  const kubernetes = ctx.target.env.kubernetes;
-  const missing = missingKubeKeys(kubernetes);
-  if (!kubernetes || missing !== undefined) throw kubeNotConfigured(ctx.target, missing);
-  const adapter = createKubeArgoRollouts(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
-  cache.set(ctx.infra, adapter);
-  return adapter;
-}
+export const requireRollouts: (ctx: Pick<RunbookContext, 'infra' | 'target'>) => KubeArgoRollouts =
+  kubeAdapter(createKubeArgoRollouts);
 
 /** The Rollout's name: `kubernetes.rollout`, else the deployment's name. */
 export function rolloutNameOf(target: RunTarget): string {

@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { UserError } from '../../../errors.js';
-import type { Infra } from '../../../infra/infra.js';
 import {
   type CertificateIssuance,
   createKubeCertIssuance,
   type KubeCertIssuance,
 } from '../../../infra/kube-cert-issuance.js';
-import { clusterConfigured } from '../../../infra/kube-config.js';
 import type { Runbook, RunbookContext, StepContext } from '../../runbook.js';
 import { stepProgress } from '../../step-progress.js';
-import { environmentPath, leftovers } from '../k8s/k8s-context.js';
+import { kubeAdapter, leftovers } from '../k8s/k8s-context.js';
 import { formatUtc } from '../k8s/k8s-format.js';
 import { pause, pollIntervalMs } from './secret-rotation.js';
 
@@ -41,22 +39,8 @@ const waitOutput = z.object({
   request: z.string().nullable(),
 });
 
-const cache = new WeakMap<Infra, KubeCertIssuance>();
-
-function requireIssuance(ctx: Pick<RunbookContext, 'infra' | 'target'>): KubeCertIssuance {
-  const cached = cache.get(ctx.infra);
-  if (cached) return cached;
-  const kubernetes = ctx.target.env.kubernetes;
-  if (!kubernetes || !clusterConfigured(kubernetes.cluster)) {
-    throw new UserError(
-      'unavailable',
-      `No Kubernetes cluster is configured for ${ctx.target.environment}: set ${environmentPath(ctx.target)}.kubernetes.`,
-    );
-  }
-  const issuance = createKubeCertIssuance(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
-  cache.set(ctx.infra, issuance);
-  return issuance;
-}
+const requireIssuance: (ctx: Pick<RunbookContext, 'infra' | 'target'>) => KubeCertIssuance =
+  kubeAdapter(createKubeCertIssuance);
 
 async function readOrRefuse(ctx: RunbookContext, name: string): Promise<CertificateIssuance> {
   const issuance = requireIssuance(ctx);

@@ -1,25 +1,12 @@
 import { UserError } from '../../../errors.js';
-import type { Infra } from '../../../infra/infra.js';
 import { createKubeExec, type KubeExec } from '../../../infra/kube-exec.js';
 import type { PodSummary } from '../../../infra/kube-types.js';
 import type { RunbookContext } from '../../runbook.js';
 import { requireKube } from '../backup/backup-context.js';
-import { environmentPath } from '../k8s/k8s-context.js';
-
-// One adapter per Infra (i.e. per run or validation), built on first use and dropped with it.
-const cache = new WeakMap<Infra, KubeExec>();
+import { kubeAdapter } from '../k8s/k8s-context.js';
 
 /** The environment's exec adapter, or a UserError naming the Kubernetes config that is missing. */
-export function requireExec(ctx: Pick<RunbookContext, 'infra' | 'target'>): KubeExec {
-  const cached = cache.get(ctx.infra);
-  if (cached) return cached;
-  requireKube(ctx);
-  const kubernetes = ctx.target.env.kubernetes;
-  if (!kubernetes) throw new Error('requireKube passed without a kubernetes target');
-  const exec = createKubeExec(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
-  cache.set(ctx.infra, exec);
-  return exec;
-}
+export const requireExec: (ctx: Pick<RunbookContext, 'infra' | 'target'>) => KubeExec = kubeAdapter(createKubeExec);
 
 /** The pod a command runs in, as `kubectl exec deployment/…` would pick one: Running, Ready, not terminating. */
 export interface ExecPod {

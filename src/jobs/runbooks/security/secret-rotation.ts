@@ -1,30 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../../../errors.js';
-import type { Infra } from '../../../infra/infra.js';
-import { clusterConfigured } from '../../../infra/kube-config.js';
 import { waitForRollout } from '../../../infra/kube-rollout-status.js';
 import { createKubeSecrets, type KubeSecrets } from '../../../infra/kube-secrets.js';
 import type { RunbookContext } from '../../runbook.js';
-import { environmentPath, requireWorkloads } from '../k8s/k8s-context.js';
-
-// One adapter per Infra (i.e. per run or validation), built on first use and dropped with it.
-const cache = new WeakMap<Infra, KubeSecrets>();
+import { kubeAdapter, requireWorkloads } from '../k8s/k8s-context.js';
 
 /** The environment's Secret adapter, or a UserError naming the config that is missing. */
-export function requireSecrets(ctx: Pick<RunbookContext, 'infra' | 'target'>): KubeSecrets {
-  const cached = cache.get(ctx.infra);
-  if (cached) return cached;
-  const kubernetes = ctx.target.env.kubernetes;
-  if (!kubernetes || !clusterConfigured(kubernetes.cluster)) {
-    throw new UserError(
-      'unavailable',
-      `No Kubernetes cluster is configured for ${ctx.target.environment}: set ${environmentPath(ctx.target)}.kubernetes.`,
-    );
-  }
-  const secrets = createKubeSecrets(kubernetes, `${environmentPath(ctx.target)}.kubernetes`);
-  cache.set(ctx.infra, secrets);
-  return secrets;
-}
+export const requireSecrets: (ctx: Pick<RunbookContext, 'infra' | 'target'>) => KubeSecrets =
+  kubeAdapter(createKubeSecrets);
 
 /** How often rollout and reconnect waits ask again. */
 export const pollIntervalMs = 250;

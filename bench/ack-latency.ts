@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { channels, createWorld, people, signingSecret } from '../test/helpers/world.js';
 import { type BenchProcess, runProcess, startBotProcess, startProcess } from './processes.js';
@@ -47,12 +48,12 @@ interface Side {
 export async function benchAckLatency(): Promise<{ p50Ratio: number; p99Ratio: number; perSecond: number }> {
   const world = await createWorld();
   // ACK_PROFILE_DIR=dir writes the bot's CPU profile there when it stops (open it in Chrome DevTools).
+  // ACK_NODE_OPTIONS adds node options to the bot's (e.g. --trace-gc).
   const profile = process.env.ACK_PROFILE_DIR;
-  const bot = await startBotProcess(
-    world,
-    'bot',
-    profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {},
-  );
+  const nodeOptions = [profile ? `--cpu-prof --cpu-prof-dir=${profile}` : '', process.env.ACK_NODE_OPTIONS ?? '']
+    .join(' ')
+    .trim();
+  const bot = await startBotProcess(world, 'bot', nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
   const bare = await startProcess(
     process.execPath,
     ['bench/ack/bare-bolt.mjs', signingSecret, world.slack.url],
@@ -109,6 +110,8 @@ export async function benchAckLatency(): Promise<{ p50Ratio: number; p99Ratio: n
   } finally {
     await bare.stop();
     await bot.stop();
+    // ACK_BOT_OUTPUT=file keeps what the bot printed (its log, and the trace an ACK_NODE_OPTIONS asked for).
+    if (process.env.ACK_BOT_OUTPUT) writeFileSync(process.env.ACK_BOT_OUTPUT, bot.output());
     await world.close();
   }
 }

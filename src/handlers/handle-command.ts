@@ -8,7 +8,7 @@ import { alertsCommand } from './alerts-command.js';
 import { parseRunbookArguments } from './argument-errors.js';
 import type { CommandDeps, CommandInput, CommandReply } from './command-types.js';
 import { historyCommand, historyCommands } from './history.js';
-import { matchCommand, nearestCommand, tokenize } from './parse-command.js';
+import { CommandNames, nearestCommand, tokenize } from './parse-command.js';
 import { channelAllowed, roleAtLeast, roleOf } from './policy.js';
 import { neededRole, requestRun } from './request-run.js';
 
@@ -47,6 +47,9 @@ const historyHelp = [
 ];
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
+
+/** The runbooks' command names, indexed once: the registry is fixed at start. */
+const runbookNames = new CommandNames(runbooks.keys());
 
 /** The commands answered right away, without a run: the history commands and `alerts`. */
 export const answeredCommands: readonly string[] = [...historyCommands, 'alerts'];
@@ -173,7 +176,7 @@ export async function handleCommand(deps: CommandDeps, input: CommandInput): Pro
     return reply;
   }
 
-  const match = matchCommand(words, runbooks.keys());
+  const match = runbookNames.match(words);
   if (!match) {
     const near = nearestCommand(words, [...runbooks.keys(), ...answeredCommands, 'help']);
     return refuse('unknown_command', `"${words.join(' ').slice(0, 60)}" is not a command.`, {

@@ -16,6 +16,15 @@ export type TokenizeResult = { ok: true; line: ParsedLine } | { ok: false; reaso
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse.
 const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
+const doubleQuote = 0x22;
+const singleQuote = 0x27;
+
+/** Whether a UTF-16 unit is whitespace as /\s/ sees it; ASCII answered without the regex. */
+function isWhitespace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return /\s/.test(String.fromCharCode(c));
+}
+
 /** Splits command text into words and flags, honouring "double" and 'single' quotes. Never throws. */
 export function tokenize(text: string): TokenizeResult {
   if (text.length > maxCommandLength) {
@@ -24,28 +33,37 @@ export function tokenize(text: string): TokenizeResult {
   if (controlChars.test(text)) return { ok: false, reason: 'The command contains control characters.' };
   // Slack turns quotes into typographic ones on some clients.
   const normalized = text.replace(/[\u201C\u201D]/g, '"').replace(/[\u2018\u2019]/g, "'");
+  // Scanned by index, appending whole runs of literal text: quotes and whitespace are single UTF-16 units, so this
+  // reads exactly what a per-character loop would, without a string per character.
   const tokens: string[] = [];
   let current = '';
   let inToken = false;
-  let quote: '"' | "'" | undefined;
-  for (const ch of normalized) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
+  let quote = 0; // the char code of the open quote; 0 when none is open
+  let runStart = 0; // where the literal text not yet appended to `current` begins
+  for (let i = 0; i < normalized.length; i++) {
+    const c = normalized.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) {
+        current += normalized.slice(runStart, i);
+        quote = 0;
+        runStart = i + 1;
+      }
+    } else if (c === doubleQuote || c === singleQuote) {
+      current += normalized.slice(runStart, i);
+      quote = c;
       inToken = true;
-    } else if (/\s/.test(ch)) {
-      if (inToken) tokens.push(current);
+      runStart = i + 1;
+    } else if (isWhitespace(c)) {
+      if (inToken) tokens.push(current + normalized.slice(runStart, i));
       current = '';
       inToken = false;
+      runStart = i + 1;
     } else {
-      current += ch;
       inToken = true;
     }
   }
-  if (quote) return { ok: false, reason: `A ${quote} quote is not closed.` };
-  if (inToken) tokens.push(current);
+  if (quote !== 0) return { ok: false, reason: `A ${String.fromCharCode(quote)} quote is not closed.` };
+  if (inToken) tokens.push(current + normalized.slice(runStart));
 
   const words: string[] = [];
   const flags: Record<string, string | true> = {};
@@ -75,17 +93,39 @@ export function tokenize(text: string): TokenizeResult {
   return { ok: true, line: { words, flags } };
 }
 
-/** The command a line names: the longest run of leading words that is a known command, and the rest as args. */
-export function matchCommand(words: string[], known: Iterable<string>): { name: string; args: string[] } | undefined {
-  const lower = words.map((w) => w.toLowerCase());
-  let best: string | undefined;
-  for (const name of known) {
-    const parts = name.split(' ');
-    if (parts.length <= lower.length && parts.every((p, i) => p === lower[i])) {
-      if (!best || parts.length > best.split(' ').length) best = name;
+/**
+ * Command names indexed for matching: built once (the registry is fixed at start), then each match looks up at most
+ * as many word runs as the longest name has words, instead of splitting every name on every request.
+ */
+export class CommandNames {
+  private readonly names = new Set<string>();
+  private readonly maxWords: number;
+
+  constructor(names: Iterable<string>) {
+    let maxWords = 0;
+    for (const name of names) {
+      this.names.add(name);
+      maxWords = Math.max(maxWords, name.split(' ').length);
     }
+    this.maxWords = maxWords;
   }
-  return best === undefined ? undefined : { name: best, args: words.slice(best.split(' ').length) };
+
+  /** The command a line names: the longest run of leading words that is a known command, and the rest as args. */
+  match(words: readonly string[]): { name: string; args: string[] } | undefined {
+    // A quoted word with a space in it ("backup now") is one word, never two of a name.
+    let most = Math.min(this.maxWords, words.length);
+    for (let i = 0; i < most; i++) if (words[i]?.includes(' ')) most = i;
+    for (let n = most; n >= 1; n--) {
+      const name = words.slice(0, n).join(' ').toLowerCase();
+      if (this.names.has(name)) return { name, args: words.slice(n) };
+    }
+    return undefined;
+  }
+}
+
+/** The command a line names, among `known` (see {@link CommandNames}; build one when matching more than once). */
+export function matchCommand(words: string[], known: Iterable<string>): { name: string; args: string[] } | undefined {
+  return (known instanceof CommandNames ? known : new CommandNames(known)).match(words);
 }
 
 /** Edit distance counting an adjacent transposition as one edit (optimal string alignment); inputs are short. */

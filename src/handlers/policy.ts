@@ -21,6 +21,9 @@ export function channelAllowed(cfg: OpsConfig, channelId: string): boolean {
   return cfg.channels.allowed.includes('*') || cfg.channels.allowed.includes(channelId);
 }
 
+/** The roles, strongest first. */
+const strongestFirst = [...roleNames].reverse();
+
 /**
  * The strongest role a user holds: listed directly, through a user group, or through "*".
  * A group that cannot be resolved grants nothing (fail closed) and is reported in `unresolved`.
@@ -31,7 +34,7 @@ export async function roleOf(
   groups: GroupDirectory,
 ): Promise<{ role: RoleName | undefined; via?: string; unresolved: string[] }> {
   const unresolved: string[] = [];
-  for (const role of [...roleNames].reverse()) {
+  for (const role of strongestFirst) {
     for (const member of cfg.roles[role]) {
       if (member === '*' || member === userId) return { role, via: member, unresolved };
       if (member.startsWith('S')) {

@@ -1,5 +1,5 @@
 import type { UserErrorCode } from '../errors.js';
-import { matchCommand, tokenize } from '../handlers/parse-command.js';
+import { CommandNames, tokenize } from '../handlers/parse-command.js';
 import type { CommandOutcome } from './metrics.js';
 
 const helpWords = new Set(['help', '?', '-h', '--help']);
@@ -9,12 +9,12 @@ const helpWords = new Set(['help', '?', '-h', '--help']);
  * `known` (the runbook registry and the history commands) come out, so whatever people type, the label's values
  * stay a short fixed list.
  */
-export function commandLabelOf(text: string, known: Iterable<string>): string {
+export function commandLabelOf(text: string, known: CommandNames | Iterable<string>): string {
   const tokens = tokenize(text);
   if (!tokens.ok) return 'unknown';
   const { words, flags } = tokens.line;
   if (words.length === 0 || helpWords.has((words[0] ?? '').toLowerCase()) || flags.help === true) return 'help';
-  return matchCommand(words, known)?.name ?? 'unknown';
+  return (known instanceof CommandNames ? known : new CommandNames(known)).match(words)?.name ?? 'unknown';
 }
 
 /** The parts of a command reply the outcome depends on (a `CommandReply` is one). */

@@ -54,6 +54,12 @@ export function auditValues(raw: AuditEvent): unknown[] {
   return auditColumns.split(', ').map((c) => (c === 'detail' ? JSON.stringify(row[c]) : row[c]));
 }
 
+/** The detail with every NUL (in keys or values, at any depth) made U+FFFD; the same object when it has none. */
+function detailWithoutNul(detail: Record<string, unknown>): Record<string, unknown> {
+  const json = JSON.stringify(detail);
+  return json.includes('\\u0000') ? JSON.parse(json.replace(/\\u0000/g, '\\ufffd')) : detail;
+}
+
 /** PostgreSQL text cannot hold NUL; a hostile command must still be audited, so NUL becomes U+FFFD. */
 function withoutNul(e: AuditEvent): AuditEvent {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what has to go.
@@ -67,6 +73,6 @@ function withoutNul(e: AuditEvent): AuditEvent {
     channelId: clean(e.channelId),
     service: clean(e.service),
     environment: clean(e.environment),
-    detail: e.detail === undefined ? undefined : JSON.parse(JSON.stringify(e.detail).replace(/\\u0000/g, '\\ufffd')),
+    detail: e.detail === undefined ? undefined : detailWithoutNul(e.detail),
   };
 }

@@ -47,8 +47,9 @@ export async function recordRequestedRuns(q: Queryable, items: readonly Requeste
  * naturalBatcher): a quiet bot writes each command at once, a busy one writes many per round trip and commit.
  * Resolves once the item's batch is committed: true when its run was created, false when its request id had a run.
  */
-// Two statements in flight: measured with `npm run bench -- ack`, one leaves PostgreSQL idle between batches and
-// four makes batches of one or two under load, paying a round trip and a commit each.
-export function runRecorder(q: Queryable, options = { maxInFlight: 2, maxBatch: 100 }) {
+// One statement in flight: measured with `npm run bench -- ack` (2,000 commands/s on 2 cores), batches average about
+// 15 commands and PostgreSQL's CPU a command falls by a quarter against two in flight, at no cost in p50 or p99.
+// Measured alone, a batch of 20 costs PostgreSQL 0.05 ms of CPU a row against 0.23 ms for a batch of one.
+export function runRecorder(q: Queryable, options = { maxInFlight: 1, maxBatch: 100 }) {
   return naturalBatcher<RequestedRun, boolean>((items) => recordRequestedRuns(q, items), options);
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from './db.js';
 
@@ -58,7 +58,10 @@ export type Run = Omit<z.infer<typeof runRow>, 'status'> & { status: RunStatus }
 
 /** A new run id: never digits only and never containing ':' (BullMQ job-id rules). */
 export function newRunId(): string {
-  return `r-${randomBytes(5).toString('hex')}`;
+  // 40 random bits, from the UUID's leading hex digits (all random in a v4 UUID). randomUUID draws from a pooled
+  // buffer of entropy; randomBytes(5) went to OpenSSL on every command (4 % of the ack path's CPU).
+  const uuid = randomUUID();
+  return `r-${uuid.slice(0, 8)}${uuid.slice(9, 11)}`;
 }
 
 /** What a caller supplies to create a run. */

@@ -1,5 +1,40 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matchCommand, maxCommandLength, nearestCommand, tokenize } from '../../src/handlers/parse-command.js';
+import {
+  CommandNames,
+  matchCommand,
+  maxCommandLength,
+  nearestCommand,
+  tokenize,
+} from '../../src/handlers/parse-command.js';
+
+/** The word split as first written, a character at a time: the reference the scanner is checked against. */
+function referenceTokens(text: string): string[] | string {
+  const normalized = text.replace(/[\u201C\u201D]/g, '"').replace(/[\u2018\u2019]/g, "'");
+  const tokens: string[] = [];
+  let current = '';
+  let inToken = false;
+  let quote: string | undefined;
+  for (const ch of normalized) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inToken = true;
+    } else if (/\s/.test(ch)) {
+      if (inToken) tokens.push(current);
+      current = '';
+      inToken = false;
+    } else {
+      current += ch;
+      inToken = true;
+    }
+  }
+  if (quote) return `A ${quote} quote is not closed.`;
+  if (inToken) tokens.push(current);
+  return tokens;
+}
 
 describe('tokenize', () => {
   it('splits words and flags, with values in both forms', () => {
@@ -32,7 +67,61 @@ describe('tokenize', () => {
   });
 });
 
+describe('tokenize against the character-at-a-time reference', () => {
+  // Quotes (straight and typographic), every kind of whitespace /\s/ knows, astral characters, and plain text.
+  const pieces = fc.constantFrom(
+    '"',
+    "'",
+    '\u201C',
+    '\u201D',
+    '\u2018',
+    '\u2019',
+    ' ',
+    '\t',
+    '\n',
+    '\u00A0',
+    '\u2003',
+    '\u3000',
+    '\uFEFF',
+    'a',
+    'db',
+    'x=1',
+    '--env',
+    '--dry-run',
+    '😀',
+    'é',
+    '\u200B',
+  );
+  it('splits every text into the same words (no flags) or the same refusal', () => {
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        const expected = referenceTokens(text);
+        const got = tokenize(text);
+        if (typeof expected === 'string') {
+          expect(got).toEqual({ ok: false, reason: expected });
+          return;
+        }
+        // Flags are read from the tokens afterwards; compare only texts whose tokens are all words.
+        if (expected.some((t) => t.startsWith('--') && t !== '--')) return;
+        expect(got).toEqual({ ok: true, line: { words: expected, flags: {} } });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('matchCommand and nearestCommand', () => {
+  it('matches through a CommandNames index as through a plain list, and never across a quoted word', () => {
+    const names = ['backup now', 'backup', 'restore rollback', 'health'];
+    const index = new CommandNames(names);
+    for (const words of [['Backup', 'NOW', 'x'], ['backup'], ['backup now'], ['restore'], ['restore', 'rollback']]) {
+      expect(index.match(words)).toEqual(matchCommand(words, names));
+    }
+    expect(index.match(['backup now'])).toBeUndefined();
+    expect(index.match(['restore'])).toBeUndefined();
+  });
+
   const known = ['health', 'backup now', 'backup prune', 'backups'];
 
   it('prefers the longest multi-word command and returns the rest as args', () => {

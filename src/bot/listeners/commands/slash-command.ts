@@ -4,6 +4,7 @@ import { newErrorId } from '../../../errors.js';
 import { failureLog } from '../../../failure-log.js';
 import { type CommandDeps, handleCommand } from '../../../handlers/handle-command.js';
 import { historyCommands } from '../../../handlers/history.js';
+import { CommandNames } from '../../../handlers/parse-command.js';
 import { runbooks } from '../../../jobs/registry.js';
 import { commandLabelOf, commandOutcomeOf } from '../../../metrics/command-labels.js';
 import { renderCommandReply, renderInternalError } from '../../views/command-reply.js';
@@ -21,6 +22,9 @@ const commandPayload = z.object({
 
 class AckDeadline extends Error {}
 
+/** The names a command's metrics label can take, indexed once. */
+const labelNames = new CommandNames([...runbooks.keys(), ...historyCommands]);
+
 /** The listener for every configured slash command: parse, authorize, persist, enqueue, then ack ephemerally. */
 export function slashCommandListener(deps: CommandDeps) {
   return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
@@ -30,7 +34,8 @@ export function slashCommandListener(deps: CommandDeps) {
       return;
     }
     const p = payload.data;
-    const log = deps.log.child({ requestId: p.trigger_id, user: p.user_id, command: p.command });
+    // Only a failure logs; the child logger is made then, not on every command.
+    const log = () => deps.log.child({ requestId: p.trigger_id, user: p.user_id, command: p.command });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new AckDeadline()), ackDeadlineMs);
@@ -44,22 +49,19 @@ export function slashCommandListener(deps: CommandDeps) {
     });
     try {
       const reply = await Promise.race([work, deadline]);
-      deps.metrics?.commandHandled(
-        commandLabelOf(p.text, [...runbooks.keys(), ...historyCommands]),
-        commandOutcomeOf(reply),
-      );
+      deps.metrics?.commandHandled(commandLabelOf(p.text, labelNames), commandOutcomeOf(reply));
       await ack({ response_type: 'ephemeral', ...renderCommandReply(reply) });
     } catch (err) {
       const errorId = newErrorId();
       deps.metrics?.commandHandled(
-        commandLabelOf(p.text, [...runbooks.keys(), ...historyCommands]),
+        commandLabelOf(p.text, labelNames),
         err instanceof AckDeadline ? 'ack_timeout' : 'error',
       );
       if (err instanceof AckDeadline) {
-        log.error({ errorId }, 'command did not finish before the ack deadline');
+        log().error({ errorId }, 'command did not finish before the ack deadline');
         work.catch((late: unknown) => {
           const logged = failureLog(late);
-          log[logged.level]({ ...logged.fields, errorId }, 'late command failed');
+          log()[logged.level]({ ...logged.fields, errorId }, 'late command failed');
         });
         await ack({
           response_type: 'ephemeral',
@@ -70,7 +72,7 @@ export function slashCommandListener(deps: CommandDeps) {
         });
       } else {
         const logged = failureLog(err);
-        log[logged.level]({ ...logged.fields, errorId }, 'command failed');
+        log()[logged.level]({ ...logged.fields, errorId }, 'command failed');
         await ack({
           response_type: 'ephemeral',
           ...renderInternalError(

@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import type { OpsConfig } from '../config/ops-config.js';
 import type { SilenceDeps } from '../handlers/alert-silence-click.js';
@@ -8,6 +6,8 @@ import { approveClick } from '../handlers/decide-approval.js';
 import type { CommandDeps } from '../handlers/handle-command.js';
 import { resolveInterruptedClick } from '../handlers/resolve-interrupted.js';
 import { slackLibraryLogger } from '../slack-logger.js';
+import { type ExtraRoute, SlackHttpReceiver } from './http-receiver.js';
+import { actionRouter, exactly } from './listeners/actions/action-router.js';
 import { alertRunbookListener, alertSilenceListener } from './listeners/actions/alert-runbook.js';
 import { type ButtonDeps, buttonListener } from './listeners/actions/button-listener.js';
 import { rejectListener } from './listeners/actions/reject.js';
@@ -19,12 +19,7 @@ import { serveRoutes } from './route-server.js';
 import { SocketPoolReceiver } from './socket-pool.js';
 import { actionIds, rejectModalCallbackId } from './views/actions.js';
 
-/** An HTTP route served beside /slack/events (probes, metrics). */
-export interface ExtraRoute {
-  path: string;
-  method: 'GET' | 'POST';
-  handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
-}
+export type { ExtraRoute } from './http-receiver.js';
 
 /** How the bot reaches Slack. */
 export interface SlackSettings {
@@ -55,50 +50,47 @@ export async function startSlackBot(
 ): Promise<SlackBot> {
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   const logger = slackLibraryLogger(deps.log, 'bolt');
-  const customRoutes = routes.map((r) => ({ path: r.path, method: [r.method], handler: r.handler }));
-  const app = settings.appToken
-    ? new App({
-        token: settings.botToken,
-        // The probes and /metrics are served by serveRoutes below: Bolt's Socket Mode server ignores the host.
-        receiver: new SocketPoolReceiver({ appToken: settings.appToken, logger, clientOptions }),
-        // Bolt's conversation store keeps per-channel state in memory on every request; nothing here reads it.
-        convoStore: false,
-        logger,
-        clientOptions,
-        deferInitialization: true,
-      })
-    : new App({
-        token: settings.botToken,
+  // HTTP mode: our receiver serves /slack/events and the routes on one server (see SlackHttpReceiver for why).
+  // Socket Mode: the probes and /metrics are served by serveRoutes below; Bolt's Socket Mode server ignores the host.
+  const receiver = settings.appToken
+    ? new SocketPoolReceiver({ appToken: settings.appToken, logger, clientOptions })
+    : new SlackHttpReceiver({
         signingSecret: settings.signingSecret,
-        convoStore: false,
-        logger,
-        clientOptions,
-        customRoutes,
-        deferInitialization: true,
+        log: deps.log.child({ component: 'http' }),
+        routes,
+        port: settings.port,
+        host: settings.port === 0 ? (settings.host ?? '127.0.0.1') : settings.host,
       });
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    // Bolt's conversation store keeps per-channel state in memory on every request; nothing here reads it.
+    convoStore: false,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+  });
 
   app.error(async (err) => {
     deps.log.error({ err }, 'unhandled error in a Slack listener');
   });
-  const listener = slashCommandListener(deps);
-  for (const svc of Object.values(config.services)) app.command(svc.command, listener);
-  app.action(actionIds.approve, buttonListener(deps, approveClick));
-  app.action(actionIds.reject, rejectListener(deps));
-  app.action(actionIds.cancel, buttonListener(deps, cancelClick));
-  app.action(
-    actionIds.retryStep,
-    buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'retry')),
-  );
-  app.action(
-    actionIds.abort,
-    buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'abort')),
-  );
-  app.action(actionIds.rerun, rerunListener(deps));
-  app.action(actionIds.rollback, recoveryListener(deps, 'rollback'));
-  app.action(actionIds.scaleUp, recoveryListener(deps, 'scale-up'));
-  app.action(new RegExp(`^${actionIds.alertRunbook}_\\d$`), alertRunbookListener(deps));
-  app.action(new RegExp(`^${actionIds.alertSilence}_\\d+h$`), alertSilenceListener(deps, 'silence'));
-  app.action(actionIds.alertUnsilence, alertSilenceListener(deps, 'unsilence'));
+  // One listener per kind of request: Bolt runs every registered listener's middleware on every request.
+  const commands = Object.values(config.services).map((svc) => svc.command);
+  app.command(new RegExp(commands.map(exactly).join('|')), slashCommandListener(deps));
+  const actions = actionRouter([
+    { id: actionIds.approve, listener: buttonListener(deps, approveClick) },
+    { id: actionIds.reject, listener: rejectListener(deps) },
+    { id: actionIds.cancel, listener: buttonListener(deps, cancelClick) },
+    { id: actionIds.retryStep, listener: buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'retry')) },
+    { id: actionIds.abort, listener: buttonListener(deps, (d, i) => resolveInterruptedClick(d, i, 'abort')) },
+    { id: actionIds.rerun, listener: rerunListener(deps) },
+    { id: actionIds.rollback, listener: recoveryListener(deps, 'rollback') },
+    { id: actionIds.scaleUp, listener: recoveryListener(deps, 'scale-up') },
+    { id: new RegExp(`^${actionIds.alertRunbook}_\\d$`), listener: alertRunbookListener(deps) },
+    { id: new RegExp(`^${actionIds.alertSilence}_\\d+h$`), listener: alertSilenceListener(deps, 'silence') },
+    { id: actionIds.alertUnsilence, listener: alertSilenceListener(deps, 'unsilence') },
+  ]);
+  app.action(actions.pattern, actions.listener);
   app.view(rejectModalCallbackId, rejectReasonListener(deps));
   app.view({ callback_id: rejectModalCallbackId, type: 'view_closed' }, rejectClosedListener(deps));
 
@@ -120,11 +112,7 @@ export async function startSlackBot(
       },
     };
   }
-  const server = (await app.start(
-    settings.port === 0
-      ? { port: 0, host: settings.host ?? '127.0.0.1' }
-      : { port: settings.port, host: settings.host },
-  )) as Server;
-  const address = server.address() as AddressInfo;
-  return { port: address.port, stop: () => app.stop().then(() => undefined) };
+  await app.start();
+  const port = receiver instanceof SlackHttpReceiver ? receiver.port() : settings.port;
+  return { port, stop: () => app.stop().then(() => undefined) };
 }

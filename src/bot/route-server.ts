@@ -1,12 +1,27 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExtraRoute } from './app.js';
+import type { ExtraRoute } from './http-receiver.js';
 
-/** A plain HTTP server for the probe and metrics routes, where no Bolt HTTP receiver serves them. */
+/** A plain HTTP server for the probe and metrics routes where /slack/events is not served (Socket Mode, a worker). */
 export interface RouteServer {
   /** The port it listens on (the real one when 0 was asked for). */
   port: number;
   close(): Promise<void>;
+}
+
+/** The path of a request's URL, without its query. */
+export function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** Hands a request to the route for its method and path; anything else is 404. */
+export function serveRoute(routes: readonly ExtraRoute[], req: IncomingMessage, res: ServerResponse): void {
+  const path = pathOf(req);
+  const route = routes.find((r) => r.method === req.method && r.path === path);
+  if (route) route.handler(req, res);
+  else res.writeHead(404).end();
 }
 
 /**
@@ -15,9 +30,7 @@ export interface RouteServer {
  */
 export function serveRoutes(routes: ExtraRoute[], port: number, host: string | undefined): Promise<RouteServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const route = routes.find((r) => r.method === req.method && r.path === (req.url ?? '').split('?')[0]);
-    if (route) route.handler(req, res);
-    else res.writeHead(404).end();
+    serveRoute(routes, req, res);
   });
   return new Promise((resolveServer, reject) => {
     server.once('error', reject);

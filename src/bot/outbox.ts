@@ -147,6 +147,14 @@ export class Outbox implements Reporter {
     }
   }
 
+  /** The turn's call was answered: the next turn is at least an interval from now, on every instance. */
+  private async settle(pace: Pace): Promise<void> {
+    await this.fallback.settle(pace.turn, pace.intervalMs);
+    await this.opts.pacer.settle(pace.turn, pace.intervalMs).catch((err: unknown) => {
+      this.log.warn({ err, scope: pace.turn }, 'slack pacer unavailable; spacing kept on this instance only');
+    });
+  }
+
   /** Stores a 429's Retry-After for every instance (and for this one, should the store be down). */
   private async holdFor(pace: Pace, ms: number): Promise<void> {
     await this.fallback.hold(pace.holdOn, ms);
@@ -165,8 +173,11 @@ export class Outbox implements Reporter {
     for (let attempt = 1; ; attempt++) {
       await this.takeTurn(pace);
       try {
-        return await fn();
+        const result = await fn();
+        await this.settle(pace);
+        return result;
       } catch (err) {
+        await this.settle(pace);
         const failure = classifySlackError(err);
         if (failure.kind === 'rate_limited') await this.holdFor(pace, failure.retryAfterMs);
         if (this.stop.signal.aborted) throw new OutboxStopped();

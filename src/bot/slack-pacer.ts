@@ -19,6 +19,13 @@ export interface SlackPacer {
   tryTurn(scope: string, intervalMs: number, holds: readonly string[], priority?: TurnPriority): Promise<number>;
   /** Stores "not before now + ms" for a scope (a 429's Retry-After), for every instance. */
   hold(scope: string, ms: number): Promise<void>;
+  /**
+   * The call made in the scope's turn has been answered: the next turn starts no earlier than `intervalMs` from now
+   * (never sooner than the turn already says). Slack measures the gap between arrivals; a call that reached it late
+   * (its process stalled between the turn and the wire) would otherwise leave the next call less than an interval
+   * behind it.
+   */
+  settle(scope: string, intervalMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,9 @@ export function memoryPacer(now: () => number = Date.now): SlackPacer {
     async hold(scope, ms) {
       until.set(`hold:${scope}`, Math.max(until.get(`hold:${scope}`) ?? 0, now() + ms));
     },
+    async settle(scope, intervalMs) {
+      until.set(`turn:${scope}`, Math.max(until.get(`turn:${scope}`) ?? 0, now() + intervalMs));
+    },
     async close() {},
   };
 }
@@ -81,7 +91,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 1 then return 1 end
 return ttl`;
 
-// KEYS[1]: the hold. ARGV[1]: ms. Extends, never shortens.
+// KEYS[1]: a hold or a turn. ARGV[1]: ms. Extends, never shortens.
 const holdScript = `
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
@@ -101,6 +111,9 @@ function redisPacer(url: string, prefix: string): SlackPacer {
     },
     async hold(scope, ms) {
       await redis.eval(holdScript, 1, key('hold', scope), String(Math.ceil(ms)));
+    },
+    async settle(scope, intervalMs) {
+      await redis.eval(holdScript, 1, key('turn', scope), String(Math.ceil(intervalMs)));
     },
     async close() {
       redis.disconnect();
@@ -136,6 +149,15 @@ function postgresPacer(url: string, schema: string): SlackPacer {
       }
     })();
     return ready;
+  };
+  /** "Not before now + ms" for a key, extended, never shortened. */
+  const extend = async (scopeKey: string, ms: number) => {
+    await prepare();
+    await pool.query(
+      `INSERT INTO ${table} AS p (scope, until) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+       ON CONFLICT (scope) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)`,
+      [scopeKey, ms],
+    );
   };
   return {
     async tryTurn(scope, intervalMs, holds, priority) {
@@ -175,15 +197,13 @@ function postgresPacer(url: string, schema: string): SlackPacer {
       return wait;
     },
     async hold(scope, ms) {
-      await prepare();
-      await pool.query(
-        `INSERT INTO ${table} AS p (scope, until) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
-         ON CONFLICT (scope) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)`,
-        [`hold:${scope}`, ms],
-      );
+      await extend(`hold:${scope}`, ms);
       // Old turns and holds are not needed once passed.
       await pool.query(`DELETE FROM ${table} WHERE until < clock_timestamp() - interval '1 hour'`);
       await pool.query(`DELETE FROM ${waitersTable} WHERE until < clock_timestamp() - interval '1 hour'`);
+    },
+    async settle(scope, intervalMs) {
+      await extend(`turn:${scope}`, intervalMs);
     },
     async close() {
       await pool.end();

@@ -43,7 +43,11 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
   });
 
   /** A fresh enforcing Slack, and `n` outboxes (instances) sharing one pacer store. */
-  async function instances(n: number, store: 'redis' | 'postgres' = 'redis'): Promise<Outbox[]> {
+  async function instances(
+    n: number,
+    store: 'redis' | 'postgres' = 'redis',
+    fetchFn: typeof fetch = fetch,
+  ): Promise<Outbox[]> {
     slack = await startFakeSlack();
     slack.enforceRateLimits();
     const prefix = uniquePrefix('pacer');
@@ -59,6 +63,7 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
         slackApiUrl: slack.url,
         rejectRateLimitedCalls: true,
         retryConfig: { retries: 0 },
+        fetch: fetchFn,
       });
       const o = new Outbox(client, createLogger('silent'), { pacer, backoffMs: 50 });
       outboxes.push(o);
@@ -86,6 +91,31 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
     expect(updates.at(-1)?.body.text).toBe('report');
     expect(slack.messages().get(slackMessageKey('CHEALTH', ts))?.text).toBe('report');
   }, 20_000);
+
+  it('a call that reaches Slack late (its process stalled after its turn) still leaves the next a full second', async () => {
+    // Every other chat.update stalls 300 ms between its turn and the wire, as a process starved of CPU does.
+    let updates = 0;
+    const stalling: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/chat.update')) {
+        updates += 1;
+        if (updates % 2 === 1) await new Promise((r) => setTimeout(r, 300));
+      }
+      return fetch(input, init);
+    };
+    const [outbox] = await instances(1, 'redis', stalling);
+    if (!outbox) throw new Error('no outbox');
+    const ts = await outbox.postMessage('CSTALL', body('start'));
+    for (let i = 1; i <= 5; i++) {
+      outbox.scheduleUpdate('CSTALL', ts, body(`progress ${i}`));
+      await slack.waitFor((c) => c.method === 'chat.update' && c.ok && c.body.text === `progress ${i}`, 10_000);
+    }
+    await outbox.drain(2000);
+    const accepted = slack.callsOf('chat.update').filter((c) => c.ok);
+    expect(accepted).toHaveLength(5);
+    expect(slack.violations()).toEqual([]);
+    // Measured at the stand-in, where Slack measures: the stall is not taken out of the next call's second.
+    expect(Math.min(...gaps(accepted))).toBeGreaterThanOrEqual(1000);
+  }, 30_000);
 
   it('a 429 storm: no call is ever sent before its Retry-After, and the newest state and the report arrive', async () => {
     const [outbox] = await instances(1);

@@ -78,6 +78,9 @@ function missingSlackSettings(env: Env): string | undefined {
   ].join('\n');
 }
 
+/** How long a worker waits for its first readiness probe before it loads the runbooks' libraries anyway. */
+const readyGraceMs = 1_000;
+
 function probeRoutes(ready: () => Promise<string | undefined>): ExtraRoute[] {
   const send = (res: ServerResponse, status: number, body: object) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -272,9 +275,17 @@ export async function start(opts: StartOptions): Promise<Instance> {
       );
     }
 
+    // The first time the instance says it is ready (or after readyGraceMs), a worker loads the runbooks' libraries:
+    // evaluating them holds the event loop for a few hundred ms, which would hold the first readiness answer too.
+    // Jobs wait for them (see `execute`), so nothing runs without them.
+    let firstReady: () => void = () => {};
+    const answeredReady = new Promise<void>((resolve) => {
+      firstReady = resolve;
+    });
     const ready = async () => {
       await storeDb.pool.query('SELECT 1');
       await queue.depth();
+      firstReady();
       return undefined;
     };
     let bot: SlackBot | undefined;
@@ -326,7 +337,17 @@ export async function start(opts: StartOptions): Promise<Instance> {
     }
     log.info({ role: env.ROLE, port, queue: conn.kind, worker: worker !== undefined }, 'started');
     if (worker) {
-      preloadRunbookLibraries()
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, readyGraceMs);
+      });
+      void Promise.race([answeredReady, grace])
+        .then(() => {
+          clearTimeout(graceTimer);
+          // After the readiness answer has been written, not in the same turn.
+          return new Promise((resolve) => setImmediate(resolve));
+        })
+        .then(preloadRunbookLibraries)
         .catch((err: unknown) => log.warn({ err }, 'runbook libraries did not load; runs load them when needed'))
         .finally(librariesLoaded);
     }

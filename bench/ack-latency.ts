@@ -84,16 +84,22 @@ export async function benchAckLatency(): Promise<{ p50Ratio: number; p99Ratio: n
       `ack: ${total} signed /thermaliq health per round at concurrency ${concurrency}, ${repetitions} rounds each, alternating; bot, bare Bolt and load generator in their own processes (${loadAverage()})`,
     );
     // Warm both up (JIT, pools, connections) before measuring.
-    for (const side of sides) await fire(side.url, 300);
+    for (const side of sides) await fire(side.url, 1_000);
+    const rounds: string[] = [];
     for (let r = 0; r < repetitions; r++) {
       for (const side of sides) {
         const cpuBefore = side.proc.cpuMs();
         const result = await fire(side.url, total);
-        side.cpuMs += side.proc.cpuMs() - cpuBefore;
+        const cpu = side.proc.cpuMs() - cpuBefore;
+        side.cpuMs += cpu;
         side.latencies.push(...result.latencies);
         side.wallMs += result.wallMs;
+        rounds.push(
+          `${side.name} ${ms(quantile(result.latencies, 0.5))}/${ms(quantile(result.latencies, 0.99))} ${(cpu / total).toFixed(2)} ms CPU`,
+        );
       }
     }
+    console.log(`  rounds (p50/p99, CPU a command): ${rounds.join(' · ')}`);
     const rate = (s: Side) => (total * repetitions) / (s.wallMs / 1000);
     for (const s of sides) {
       console.log(

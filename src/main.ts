@@ -220,7 +220,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
     stops.push(() => cancelBus.close());
 
     let worker: RunWorker | undefined;
-    // Resolved once the runbooks' libraries are loaded (after start); a worker's jobs wait for it.
+    // Resolved once the runbooks' libraries are loaded (after start); a worker takes jobs only then.
     let librariesLoaded: () => void = () => {};
     const libraries = new Promise<void>((resolve) => {
       librariesLoaded = resolve;
@@ -235,14 +235,12 @@ export async function start(opts: StartOptions): Promise<Instance> {
         lateAfterMs: env.SCHEDULE_LATE_AFTER_MS,
         metrics,
       });
-      const execute: typeof runExecutor = async (...args) => {
-        await libraries;
-        return runExecutor(...args);
-      };
-      const w = backend.createWorker(execute, {
+      const w = backend.createWorker(runExecutor, {
         concurrency: env.WORKER_CONCURRENCY,
         lockDurationMs: opts.worker?.lockDurationMs ?? env.WORKER_LOCK_DURATION_MS,
         stalledIntervalMs: opts.worker?.stalledIntervalMs ?? env.WORKER_STALLED_INTERVAL_MS,
+        // Loading them holds the event loop: a job taken before would have its lock go unrenewed meanwhile.
+        startAfter: libraries,
       });
       worker = w;
       // A cancel click may land on any instance; the one holding the run aborts it.
@@ -277,7 +275,7 @@ export async function start(opts: StartOptions): Promise<Instance> {
 
     // The first time the instance says it is ready (or after readyGraceMs), a worker loads the runbooks' libraries:
     // evaluating them holds the event loop for a few hundred ms, which would hold the first readiness answer too.
-    // Jobs wait for them (see `execute`), so nothing runs without them.
+    // The worker takes its first job after them, so no job's lock waits on them.
     let firstReady: () => void = () => {};
     const answeredReady = new Promise<void>((resolve) => {
       firstReady = resolve;

@@ -84,6 +84,11 @@ export interface WorkerOptions {
   /** Lock TTL; a crashed worker's job is re-delivered after about this long. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /**
+   * The worker takes no job before this settles. A job is held under a lock that must be renewed: work that holds
+   * the event loop (loading the runbooks' libraries) belongs before the first job, not beside it.
+   */
+  startAfter?: Promise<unknown>;
 }
 
 /** Builds queues and workers on one backend. */
@@ -138,6 +143,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
   /** Only the worker calls we actually use. */
   interface WorkerLike {
     on(event: 'error', listener: (err: Error) => void): unknown;
+    run(): Promise<void>;
     pause(doNotWaitActive?: boolean): Promise<void>;
     close(force?: boolean): Promise<void>;
   }
@@ -161,6 +167,7 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       lockDuration: opts.lockDurationMs ?? 30_000,
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
       maxStalledCount: 2,
+      autorun: opts.startAfter === undefined,
     };
     if (conn.kind === 'redis') {
       const redis = redisClient(conn.url, true);
@@ -262,6 +269,9 @@ export function createQueueBackend(name: string, conn: QueueConnection, retentio
       }, opts);
       // A worker error (lost connection) is retried by BullMQ; it must not crash the process.
       worker.on('error', () => {});
+      // run() returns once the worker closes; a worker closed before it starts does not start.
+      const startWorker = () => void worker.run().catch(() => {});
+      opts.startAfter?.then(startWorker, startWorker);
       return {
         cancel(runId, reason) {
           const controller = running.get(runId);

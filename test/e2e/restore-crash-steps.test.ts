@@ -2,7 +2,16 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseUrl } from '../../src/infra/pg-scratch.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/spawn-worker.js';
-import { type Bot, createWorld, people, production, runIdOf, startBot, type World } from '../helpers/world.js';
+import {
+  type Bot,
+  captureLog,
+  createWorld,
+  people,
+  production,
+  runIdOf,
+  startBot,
+  type World,
+} from '../helpers/world.js';
 import { guideDumpKinds, makeGuideDump } from '../runbooks/guide-dumps.js';
 import { damageGuideTables, seedGuideTables, snapshotGuideTables } from '../runbooks/guide-tables.js';
 import { sql } from '../runbooks/run-context.js';
@@ -101,8 +110,19 @@ describe('a worker killed in each idempotent step of a restore', () => {
       await holder?.query('ROLLBACK');
       w.kube.rolloutDelayMs = 0;
 
-      takeover = await startBot(w, { role: 'worker', env: fastLocks });
-      await bot.runStatus(runId, 'succeeded', 90_000);
+      const takeoverLog = captureLog();
+      takeover = await startBot(w, { role: 'worker', env: fastLocks, logTo: takeoverLog.stream });
+      try {
+        await bot.runStatus(runId, 'succeeded', 90_000);
+      } catch (err) {
+        // Say where the run stood, and what the worker that took it over did.
+        const steps = await bot.query('SELECT name, status, attempts FROM run_steps WHERE run_id = $1', [runId]);
+        const runs = await bot.query('SELECT status, attempts, error FROM runs WHERE id = $1', [runId]);
+        throw new Error(
+          `${(err as Error).message}\nrun: ${JSON.stringify(runs)}\nsteps: ${JSON.stringify(steps)}\n` +
+            `takeover log:\n${takeoverLog.text()}\ndoomed worker log:\n${doomed.output()}`,
+        );
+      }
       const [run] = await bot.query<{ attempts: number }>('SELECT attempts FROM runs WHERE id = $1', [runId]);
       expect(run?.attempts).toBe(2);
       expect(await snapshotGuideTables(w.target.url)).toEqual(seed);

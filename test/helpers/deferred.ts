@@ -1,8 +1,14 @@
-/** A promise with its resolve function (Node 20 has no Promise.withResolvers). */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+/** A promise with the functions that settle it (the project's TypeScript lib predates Promise.withResolvers). */
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+} {
   let resolve: (value: T) => void = () => {};
-  const promise = new Promise<T>((r) => {
-    resolve = r;
+  let reject: (reason: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
-  return { promise, resolve };
+  return { promise, resolve, reject };
 }

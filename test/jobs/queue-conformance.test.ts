@@ -57,6 +57,43 @@ describe.each(Object.entries(connections))('queue on %s', (_kind, conn) => {
     expect(seen).toEqual(['r-one']);
   });
 
+  it('takes no job before startAfter settles, and takes them after', async () => {
+    const backend = await backendFor();
+    const queue = backend.createQueue();
+    open.queues.push(queue);
+    const seen: string[] = [];
+    const gate = deferred<void>();
+    open.workers.push(
+      backend.createWorker(async (data) => void seen.push(data.runId), { concurrency: 1, startAfter: gate.promise }),
+    );
+    await queue.enqueue('r-gated');
+    // The job waits in the queue, not in the worker: nobody holds its lock.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual([]);
+    expect(await queue.depth()).toMatchObject({ waiting: 1, active: 0 });
+    gate.reject(new Error('a library did not load'));
+    await eventually(() => seen.length === 1, 'the job after the gate');
+    expect(seen).toEqual(['r-gated']);
+  });
+
+  it('closes a worker whose gate never opened, and it takes nothing', async () => {
+    const backend = await backendFor();
+    const queue = backend.createQueue();
+    open.queues.push(queue);
+    const seen: string[] = [];
+    const gate = deferred<void>();
+    const worker = backend.createWorker(async (data) => void seen.push(data.runId), {
+      concurrency: 1,
+      startAfter: gate.promise,
+    });
+    await queue.enqueue('r-never');
+    expect(await worker.close(0)).toBe('drained');
+    gate.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual([]);
+    expect((await queue.depth()).waiting).toBe(1);
+  });
+
   it('runs a run id enqueued twice only once (job id = run id)', async () => {
     const backend = await backendFor();
     const queue = backend.createQueue();

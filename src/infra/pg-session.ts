@@ -109,6 +109,10 @@ export async function withPgSession<T>(
     if (err instanceof UserError) throw err;
     throw new Error(`On ${label}: ${messageOf(err)}`);
   } finally {
-    await client.end().catch(() => {});
+    // Aborted, the socket is dropped once the cancel is sent; the step does not wait for it. A worker stopping at its
+    // deadline has only a moment to unwind, and a connection to send the cancel on can take longer than that. The
+    // server ends an abandoned statement by itself (client_connection_check_interval).
+    if (signal?.aborted) void client.end().catch(() => {});
+    else await client.end().catch(() => {});
   }
 }

@@ -11,6 +11,7 @@ import { Outbox, type OutboxOptions } from './bot/outbox.js';
 import { serveRoutes } from './bot/route-server.js';
 import { slackGroupDirectory } from './bot/slack-groups.js';
 import { createSlackPacer } from './bot/slack-pacer.js';
+import { turnCheckedFetch } from './bot/slack-turn.js';
 import { type Env, loadEnv } from './config/env.js';
 import { loadOpsConfig, type OpsConfig } from './config/ops-config.js';
 import { ConfigError, messageOf } from './errors.js';
@@ -202,8 +203,8 @@ export async function start(opts: StartOptions): Promise<Instance> {
       retryConfig: { retries: 0 },
       // No Slack call may hang a run or a shutdown.
       timeout: 10_000,
-      // Counts every Slack call, error and 429, whoever makes it.
-      fetch: measuredSlackFetch(metrics),
+      // Counts every Slack call, error and 429, whoever makes it; a call whose turn grew old is held back first.
+      fetch: turnCheckedFetch(measuredSlackFetch(metrics)),
     });
     // Slack's limits are kept for all instances together, in the queue's Redis (or PostgreSQL).
     const pacer = createSlackPacer(conn);

@@ -5,6 +5,7 @@ import type { ApprovalView, RecoveryAction, Reporter, ReportFile, RunRef } from 
 import type { Logger } from '../log.js';
 import { classifySlackError } from './slack-call.js';
 import { memoryPacer, type SlackPacer, type TurnPriority } from './slack-pacer.js';
+import { inTurn, isStaleTurn } from './slack-turn.js';
 import { renderApproval } from './views/approval-message.js';
 import type { MessageBody } from './views/blocks.js';
 import {
@@ -32,7 +33,10 @@ export interface OutboxOptions {
   pacer: SlackPacer;
 }
 
-/** A turn seen this long after it was asked for may be too old to use (see takeTurn); at most this many are given up. */
+/**
+ * A turn older than this when its call reaches the wire may be too old to use: the next turn starts an interval after
+ * it, and the interval's margin over Slack's second is 50 ms (see turnCheckedFetch). At most this many are given up.
+ */
 const staleTurnMs = 50;
 const maxStaleTurns = 2;
 
@@ -122,9 +126,11 @@ export class Outbox implements Reporter {
     }
   }
 
-  /** Waits for the scope's turn; the shared store being down falls back to this process's own spacing. */
-  private async takeTurn(pace: Pace): Promise<void> {
-    let staleTurns = 0;
+  /**
+   * Waits for the scope's turn; the shared store being down falls back to this process's own spacing. Returns when
+   * the granted turn was asked for: the store stamped it no earlier.
+   */
+  private async takeTurn(pace: Pace): Promise<number> {
     for (;;) {
       const asked = performance.now();
       let waitMs: number;
@@ -134,15 +140,7 @@ export class Outbox implements Reporter {
         this.log.warn({ err, scope: pace.turn }, 'slack pacer unavailable; pacing this instance alone');
         waitMs = await this.fallback.tryTurn(pace.turn, pace.intervalMs, pace.holds, pace.priority);
       }
-      if (waitMs <= 0) {
-        // A turn is stamped when the store grants it. Seen much later (this process stalled), a call sent now could
-        // reach Slack within a second of the next turn's call: take the next turn instead (a stall costs one turn).
-        if (performance.now() - asked > staleTurnMs && staleTurns < maxStaleTurns) {
-          staleTurns += 1;
-          continue;
-        }
-        return;
-      }
+      if (waitMs <= 0) return asked;
       await this.wait(waitMs);
     }
   }
@@ -170,13 +168,24 @@ export class Outbox implements Reporter {
   private async call<T>(what: string, pace: Pace, fn: () => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
     const attempts = opts.attempts ?? this.opts.maxAttempts;
     let backoff = this.opts.backoffMs;
+    let staleTurns = 0;
     for (let attempt = 1; ; attempt++) {
-      await this.takeTurn(pace);
+      const askedAt = await this.takeTurn(pace);
+      // A turn too old at the wire is given up for the next one, at most maxStaleTurns times a call (a process
+      // stalled that often sends anyway, and a 429 then holds the scope for every instance).
+      const maxAgeMs = staleTurns < maxStaleTurns ? staleTurnMs : Number.POSITIVE_INFINITY;
       try {
-        const result = await fn();
+        const result = await inTurn({ askedAt, maxAgeMs }, fn);
         await this.settle(pace);
         return result;
       } catch (err) {
+        if (isStaleTurn(err)) {
+          // Nothing was sent: not an attempt, and nothing to settle.
+          staleTurns += 1;
+          attempt -= 1;
+          this.log.info({ what, scope: pace.turn }, 'slack call held back: its turn grew old before the wire');
+          continue;
+        }
         await this.settle(pace);
         const failure = classifySlackError(err);
         if (failure.kind === 'rate_limited') await this.holdFor(pace, failure.retryAfterMs);

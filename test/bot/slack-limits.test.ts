@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/bot/outbox.js';
 import { createSlackPacer, type SlackPacer } from '../../src/bot/slack-pacer.js';
+import { turnCheckedFetch } from '../../src/bot/slack-turn.js';
 import type { MessageBody } from '../../src/bot/views/blocks.js';
 import { createLogger } from '../../src/log.js';
 import {
@@ -46,7 +47,10 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
   async function instances(
     n: number,
     store: 'redis' | 'postgres' = 'redis',
-    fetchFn: typeof fetch = fetch,
+    /** The fetch instance i sends with, under the turn check (a slow wire). */
+    fetchFor: (i: number) => typeof fetch = () => fetch,
+    /** What instance i's client does before the turn check (a process stalled inside the client). */
+    beforeCheck: (i: number, checked: typeof fetch) => typeof fetch = (_i, checked) => checked,
   ): Promise<Outbox[]> {
     slack = await startFakeSlack();
     slack.enforceRateLimits();
@@ -63,7 +67,8 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
         slackApiUrl: slack.url,
         rejectRateLimitedCalls: true,
         retryConfig: { retries: 0 },
-        fetch: fetchFn,
+        // As main.ts builds it: a call whose turn grew old before the wire is held back for the next turn.
+        fetch: beforeCheck(i, turnCheckedFetch(fetchFor(i)) as typeof fetch),
       });
       const o = new Outbox(client, createLogger('silent'), { pacer, backoffMs: 50 });
       outboxes.push(o);
@@ -102,7 +107,7 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
       }
       return fetch(input, init);
     };
-    const [outbox] = await instances(1, 'redis', stalling);
+    const [outbox] = await instances(1, 'redis', () => stalling);
     if (!outbox) throw new Error('no outbox');
     const ts = await outbox.postMessage('CSTALL', body('start'));
     for (let i = 1; i <= 5; i++) {
@@ -116,6 +121,39 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
     // Measured at the stand-in, where Slack measures: the stall is not taken out of the next call's second.
     expect(Math.min(...gaps(accepted))).toBeGreaterThanOrEqual(1000);
   }, 30_000);
+
+  for (const store of ['redis', 'postgres'] as const) {
+    it(`a call whose process stalls between its turn and the wire is held back for a later turn (${store})`, async () => {
+      // Instance 0's first post stalls 1.2 s in the client before the wire, as a process starved of CPU does; instance
+      // 1 takes the next turns meanwhile. Sent anyway, the stalled call would land within Slack's second of one of them.
+      let stalled = false;
+      const stallFirstPost =
+        (checked: typeof fetch): typeof fetch =>
+        async (input, init) => {
+          if (!stalled && String(input).endsWith('/chat.postMessage')) {
+            stalled = true;
+            await new Promise((r) => setTimeout(r, 1200));
+          }
+          return checked(input, init);
+        };
+      const [a, b] = await instances(
+        2,
+        store,
+        () => fetch,
+        (i, checked) => (i === 0 ? stallFirstPost(checked) : checked),
+      );
+      if (!a || !b) throw new Error('no outboxes');
+      const first = a.postMessage('CSTALLED', body('a'));
+      await new Promise((r) => setTimeout(r, 20));
+      await Promise.all([first, ...[1, 2, 3].map((i) => b.postMessage('CSTALLED', body(`b${i}`)))]);
+      const posts = slack.callsOf('chat.postMessage').filter((c) => c.body.channel === 'CSTALLED');
+      expect(posts.filter((c) => c.ok)).toHaveLength(4);
+      expect(refusals(slack)).toEqual([]);
+      expect(Math.min(...gaps(posts))).toBeGreaterThanOrEqual(1000);
+      // The stalled call went out in a later turn: after at least one of instance 1's.
+      expect(posts.map((c) => c.body.text).indexOf('a')).toBeGreaterThan(0);
+    }, 30_000);
+  }
 
   it('a 429 storm: no call is ever sent before its Retry-After, and the newest state and the report arrive', async () => {
     const [outbox] = await instances(1);

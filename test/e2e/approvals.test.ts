@@ -92,6 +92,10 @@ describe('approvals for destructive runbooks (backup prune)', () => {
     const { runId, approvalId, ts } = await requestPrune();
     await bot.click('approval_approve', approvalId, { user: people.approver });
     await bot.runStatus(runId, 'succeeded');
+    // The decision's update goes out through the outbox, paced per message: it may land after a short run ended.
+    await world.slack.waitFor(
+      (c) => c.method === 'chat.update' && c.body.ts === ts && JSON.stringify(c.body).includes('Approved by'),
+    );
     const text = textOf(message(ts));
     expect(text).toContain('Approved by <@UAPPROVER1>');
     expect(text).not.toContain('approval_approve');
@@ -153,6 +157,10 @@ describe('approvals for destructive runbooks (backup prune)', () => {
     );
     await bot.click('approval_approve', approvalId, { user: people.admin });
     await bot.runStatus(runId, 'succeeded');
+    // The "1 of 2" update may still hold the message's turn: the decision's update lands after it.
+    await world.slack.waitFor(
+      (c) => c.method === 'chat.update' && c.body.ts === ts && JSON.stringify(c.body).includes('Approved by'),
+    );
     expect(textOf(message(ts))).toContain('Approved by <@UAPPROVER1>, <@UADMIN1>');
   });
 

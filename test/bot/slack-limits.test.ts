@@ -5,6 +5,7 @@ import { createSlackPacer, type SlackPacer } from '../../src/bot/slack-pacer.js'
 import { turnCheckedFetch } from '../../src/bot/slack-turn.js';
 import type { MessageBody } from '../../src/bot/views/blocks.js';
 import { createLogger } from '../../src/log.js';
+import { captureLog } from '../helpers/world.js';
 import {
   type FakeSlack,
   pacingFaults,
@@ -44,6 +45,15 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
   });
 
   /** A fresh enforcing Slack, and `n` outboxes (instances) sharing one pacer store. */
+  /** What the outboxes logged (a store that failed, a call held back), for a failure to show. */
+  let outboxLog = captureLog();
+  /** Every call of a method, with who sent it and when it arrived, and what the outboxes logged. */
+  const explain = (method: string) =>
+    `calls:\n${slack
+      .callsOf(method)
+      .map((c) => `${c.at} ${c.ok ? 'ok' : 'refused'} ${String(c.body.text)}`)
+      .join('\n')}\noutbox log:\n${outboxLog.text()}`;
+
   async function instances(
     n: number,
     store: 'redis' | 'postgres' = 'redis',
@@ -54,6 +64,7 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
   ): Promise<Outbox[]> {
     slack = await startFakeSlack();
     slack.enforceRateLimits();
+    outboxLog = captureLog();
     const prefix = uniquePrefix('pacer');
     const made: Outbox[] = [];
     for (let i = 0; i < n; i++) {
@@ -70,7 +81,10 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
         // As main.ts builds it: a call whose turn grew old before the wire is held back for the next turn.
         fetch: beforeCheck(i, turnCheckedFetch(fetchFor(i)) as typeof fetch),
       });
-      const o = new Outbox(client, createLogger('silent'), { pacer, backoffMs: 50 });
+      const o = new Outbox(client, createLogger('info', outboxLog.stream).child({ instance: i }), {
+        pacer,
+        backoffMs: 50,
+      });
       outboxes.push(o);
       made.push(o);
     }
@@ -182,7 +196,7 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
       );
       const posts = slack.callsOf('chat.postMessage').filter((c) => c.ok);
       expect(posts).toHaveLength(n);
-      expect(refusals(slack)).toEqual([]);
+      expect(refusals(slack), explain('chat.postMessage')).toEqual([]);
       expect(Math.min(...gaps(posts))).toBeGreaterThanOrEqual(900);
     }, 40_000);
   }

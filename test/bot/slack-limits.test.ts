@@ -13,7 +13,7 @@ import {
   slackMessageKey,
   startFakeSlack,
 } from '../support/fake-slack.js';
-import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix } from '../support/services.js';
+import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix, waitUntil } from '../support/services.js';
 
 const body = (text: string): MessageBody => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 
@@ -158,7 +158,8 @@ describe('Slack limits, against a Slack stand-in that enforces its windows and R
       );
       if (!a || !b) throw new Error('no outboxes');
       const first = a.postMessage('CSTALLED', body('a'));
-      await new Promise((r) => setTimeout(r, 20));
+      // Instance 0 holds its turn, stalled in its client, before instance 1 asks for the next.
+      await waitUntil(() => stalled, { timeoutMs: 5_000, description: "instance 0's post to stall" });
       await Promise.all([first, ...[1, 2, 3].map((i) => b.postMessage('CSTALLED', body(`b${i}`)))]);
       const posts = slack.callsOf('chat.postMessage').filter((c) => c.body.channel === 'CSTALLED');
       expect(posts.filter((c) => c.ok)).toHaveLength(4);
